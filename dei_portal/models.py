@@ -1,0 +1,315 @@
+"""The site core: user model, the shared base page, home and statement pages, site settings."""
+
+from itertools import groupby
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import PARAGRAPH_FEATURES, BodyStreamBlock, HomeValuesStreamBlock, LinkBlock, SocialLinkBlock
+
+
+class User(AbstractUser):
+    """The project's own user model, in place from the first migration."""
+
+
+def base_promote_panels(with_summary=True):
+    """The Promote tab. Page types that show the summary on the Content tab leave it out here."""
+    listing = [FieldPanel("summary")] if with_summary else []
+    return [
+        MultiFieldPanel(
+            [
+                FieldPanel("slug"),
+                FieldPanel("seo_title", help_text="The browser tab and search-result title. Blank uses the page title."),
+                FieldPanel(
+                    "search_description",
+                    help_text="The meta description search engines show. Blank uses the summary.",
+                ),
+                FieldPanel("share_image"),
+            ],
+            heading="Search engines and sharing",
+        ),
+        MultiFieldPanel(listing + [FieldPanel("listing_image")], heading="Listings"),
+        MultiFieldPanel([FieldPanel("show_in_menus")], heading="Menus"),
+    ]
+
+
+class BasePage(Page):
+    """The small base every page type shares: social sharing and listing fields.
+
+    Wagtail's own ``seo_title`` (the title tag) and ``search_description`` (the meta
+    description) sit beside them on the Promote tab.
+    """
+
+    summary = models.TextField(
+        blank=True,
+        max_length=300,
+        help_text="One or two sentences shown on cards that link to this page, and used as the "
+        "meta description when that is blank.",
+    )
+    listing_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+    )
+    share_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown when this page is shared on social media (1200×630 works best). "
+        "Falls back to the listing image.",
+    )
+
+    promote_panels = base_promote_panels()
+
+    search_fields = Page.search_fields + [index.SearchField("summary")]
+
+    class Meta:
+        abstract = True
+
+    @property
+    def meta_description(self):
+        return self.search_description or self.summary
+
+    @property
+    def social_image(self):
+        return self.share_image or self.listing_image
+
+    def get_breadcrumbs(self):
+        """Live ancestors below the tree root, home first (one query)."""
+        return self.get_ancestors().filter(depth__gt=1).live().specific(defer=True)
+
+
+def group_by_audience(pages):
+    """[(audience, [pages…]), …] in the audience order editors set."""
+    return [(audience, list(items)) for audience, items in groupby(pages, key=lambda p: p.audience)]
+
+
+class HomePage(BasePage):
+    """The DEI landing page: its own text plus sections listed from the content."""
+
+    intro = models.TextField(
+        blank=True, max_length=600, help_text="The lead paragraph under the page heading."
+    )
+    body = StreamField(
+        BodyStreamBlock(),
+        blank=True,
+        help_text="Text under the lead, including the call to action to the office's own website.",
+    )
+    network_intro = models.TextField(
+        blank=True,
+        max_length=600,
+        help_text="Introduces the list of offices, which is built from the published office pages.",
+    )
+    organizations_heading = models.CharField(
+        max_length=120,
+        default="Student- and trainee-run organizations",
+        help_text="Heading above the organizations, which are listed from the published organization pages.",
+    )
+    values_body = StreamField(
+        HomeValuesStreamBlock(),
+        blank=True,
+        help_text="After the organizations: the factors statement and the welcome-statement graphic.",
+    )
+    commitments_heading = models.CharField(
+        max_length=120,
+        default="Our commitment to equity",
+        help_text="Heading above the statements of commitment (listed from the published statement pages).",
+    )
+    commitments_intro = models.TextField(blank=True, max_length=600, help_text="Shown under that heading.")
+
+    content_panels = BasePage.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("network_intro"), FieldPanel("organizations_heading")],
+            heading="Offices and organizations",
+            help_text="The offices and organizations themselves are listed from their own pages.",
+        ),
+        FieldPanel("values_body"),
+        MultiFieldPanel([FieldPanel("commitments_heading"), FieldPanel("commitments_intro")], heading="Statements"),
+    ]
+    search_fields = BasePage.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "offices.OfficeIndexPage",
+        "offices.OrganizationIndexPage",
+        "dei_portal.StatementIndexPage",
+        "announcements.AnnouncementIndexPage",
+        "dei_portal.StandardPage",
+    ]
+
+    class Meta:
+        verbose_name = "home page"
+
+    def get_context(self, request, *args, **kwargs):
+        from offices.models import OfficePage, OrganizationPage
+
+        context = super().get_context(request, *args, **kwargs)
+        offices = (
+            OfficePage.objects.live()
+            .public()
+            .descendant_of(self)
+            .select_related("audience", "logo")
+            .order_by("audience__sort_order", "audience__name", "path")
+        )
+        organizations = (
+            OrganizationPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .select_related("audience")
+            .order_by("audience__sort_order", "audience__name", "path")
+        )
+        context["office_groups"] = group_by_audience(offices)
+        context["organization_groups"] = group_by_audience(organizations)
+        context["statements"] = (
+            StatementPage.objects.live().public().descendant_of(self).filter(show_on_home=True).order_by("path")
+        )
+        return context
+
+
+class StandardPage(BasePage):
+    """Everything else: accessibility statement, contact, posting guides…"""
+
+    body = StreamField(BodyStreamBlock(), blank=True, help_text="The page's content.")
+
+    content_panels = BasePage.content_panels + [FieldPanel("body")]
+    search_fields = BasePage.search_fields + [index.SearchField("body")]
+    parent_page_types = ["dei_portal.HomePage", "dei_portal.StandardPage"]
+    subpage_types = ["dei_portal.StandardPage"]
+
+    class Meta:
+        verbose_name = "standard page"
+
+
+class StatementIndexPage(BasePage):
+    intro = RichTextField(blank=True, features=PARAGRAPH_FEATURES, help_text="Shown above the list of statements.")
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["dei_portal.HomePage"]
+    subpage_types = ["dei_portal.StatementPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = "statement index page"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["statements"] = (
+            StatementPage.objects.child_of(self).live().public().select_related("listing_image").order_by("path")
+        )
+        return context
+
+
+class StatementPage(BasePage):
+    """An official statement: who issued it, when, a pull-quote, the full text and posters."""
+
+    issued_by = models.CharField(
+        max_length=200,
+        help_text="Who issued the statement, e.g. 'the Dean' or 'the Academic Affairs Committee and Executive Faculty'.",
+    )
+    issued_on = models.DateField(null=True, blank=True, help_text="When it was issued; shown under the title.")
+    excerpt = models.TextField(
+        max_length=400,
+        help_text="A short pull-quote from the statement, shown wherever the statement is listed.",
+    )
+    body = StreamField(BodyStreamBlock(), blank=True, help_text="The full text of the statement.")
+    posting_instructions = RichTextField(
+        blank=True,
+        features=PARAGRAPH_FEATURES,
+        help_text="How to post this statement in an office or on a website; shown with the poster downloads.",
+    )
+    show_on_home = models.BooleanField(
+        default=True,
+        verbose_name="List as a commitment on the home page",
+        help_text="Show the excerpt under 'Our commitment to equity' on the home page.",
+    )
+
+    content_panels = BasePage.content_panels + [
+        MultiFieldPanel([FieldPanel("issued_by"), FieldPanel("issued_on")], heading="Issued"),
+        FieldPanel("excerpt"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("posting_instructions"), InlinePanel("posters", label="Poster")],
+            heading="Posters and posting",
+        ),
+        FieldPanel("show_on_home"),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("excerpt"),
+        index.SearchField("body"),
+        index.SearchField("issued_by"),
+    ]
+    parent_page_types = ["dei_portal.StatementIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "statement page"
+
+
+class StatementPoster(Orderable):
+    page = ParentalKey(StatementPage, on_delete=models.CASCADE, related_name="posters")
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="A printable poster (PDF or image); shown as a download with its file type and size.",
+    )
+    label = models.CharField(
+        max_length=120, blank=True, help_text="Link text, e.g. 'Poster, letter size'. Blank uses the document title."
+    )
+
+    panels = [FieldPanel("document"), FieldPanel("label")]
+
+
+@register_setting(icon="list-ul")
+class NavigationSettings(BaseSiteSetting):
+    primary_menu = StreamField(
+        [("link", LinkBlock())],
+        blank=True,
+        help_text="The main menu at the top of every page, in this order. Links to unpublished pages are hidden.",
+    )
+
+    panels = [FieldPanel("primary_menu")]
+
+    class Meta:
+        verbose_name = "navigation"
+
+
+@register_setting(icon="form")
+class FooterSettings(BaseSiteSetting):
+    contact_heading = models.CharField(max_length=120, default="Contact us", help_text="Footer contact heading.")
+    address = models.TextField(blank=True, max_length=400, help_text="Postal address shown in the footer.")
+    email = models.EmailField(blank=True, help_text="Contact email shown in the footer.")
+    phone = models.CharField(blank=True, max_length=40, help_text="Contact phone shown in the footer.")
+    social_links = StreamField(
+        [("social", SocialLinkBlock())], blank=True, help_text="Social media accounts listed in the footer."
+    )
+    legal_links = StreamField(
+        [("link", LinkBlock())],
+        blank=True,
+        help_text="Accessibility, privacy and other policy links at the very bottom of every page.",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("contact_heading"), FieldPanel("address"), FieldPanel("email"), FieldPanel("phone")],
+            heading="Contact",
+        ),
+        FieldPanel("social_links"),
+        FieldPanel("legal_links"),
+    ]
+
+    class Meta:
+        verbose_name = "footer"

@@ -1,0 +1,14 @@
+"""Local development: `make run`. Never used in production."""
+
+from .base import *  # noqa: F401,F403
+from .base import env_list
+
+DEBUG = True
+# A fixed key is fine for a developer's laptop; production refuses to start without a real one.
+SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
