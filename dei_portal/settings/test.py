@@ -17,3 +17,6 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="dei-portal-test-media-"))
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Serve static files straight from the app and project folders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,40 @@
+# Two commands for a newcomer: `make run` (the site with demo content) and `make test` (every test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test install migrate demo check clean
+
+# Reinstall only when the requirements change.
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_demo_content
+
+## make run: install, migrate, load demo content, make sure a local admin exists, serve on 127.0.0.1:$(PORT)
+run: demo
+	$(MANAGE) ensure_dev_admin
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## make test: the whole suite (browser tests included; they need Debian's chromium)
+test: install
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: install
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache
