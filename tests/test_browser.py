@@ -1,0 +1,237 @@
+"""End-to-end checks in a real browser: headless Debian chromium driven by Playwright.
+
+These tests run the demo site on pytest-django's ``live_server`` and check what only a
+browser can: the dismissible site-wide notices (with and without JavaScript), keyboard
+use (skip link, close buttons) and an axe-core scan of every page type at a phone and a
+desktop width. Run them alone with ``pytest -m browser``.
+
+The live server needs ``transactional_db``, whose flush also removes the rows the
+migrations created (Wagtail's root page and locale, the HomePage, the default Site).
+``django_db_serialized_rollback`` restores that migrated state before each test.
+"""
+
+import io
+import os
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM must not refuse it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+import pytest  # noqa: E402
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+NOTICE_ONE = "Announcements"
+NOTICE_TWO = "Information for our community"
+
+# One URL for every page type in the demo content, and a missing page.
+PAGES = [
+    ("/", 200),
+    ("/offices/", 200),
+    ("/offices/faculty-affairs/", 200),
+    ("/organizations/", 200),
+    ("/organizations/wumma/", 200),
+    ("/statements/", 200),
+    ("/statements/deans-commitment/", 200),
+    ("/statements/welcome-statement/", 200),
+    ("/announcements/", 200),
+    ("/announcements/heritage-month-lecture/", 200),
+    ("/accessibility/", 200),
+    ("/no-such-page/", 404),
+]
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium for the whole module."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site_url(transactional_db, django_db_serialized_rollback, live_server):
+    """The live server's address, serving the demo content on the migrated home page."""
+    from wagtail.models import Site
+
+    from dei_portal.models import HomePage
+
+    site = Site.objects.get(is_default_site=True)
+    assert isinstance(site.root_page.specific, HomePage), "the migrated home page should be restored"
+    call_command("load_demo_content", stdout=io.StringIO())
+    return live_server.url
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in fresh browser contexts (own storage), closed after the test."""
+    contexts = []
+
+    def open_page(**context_options):
+        context = browser.new_context(**context_options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def notice(page, heading):
+    return page.locator(".site-notice").filter(has=page.get_by_text(heading, exact=True))
+
+
+def close_button(page, heading):
+    return page.get_by_role("button", name=f"Dismiss notice: {heading}", exact=True)
+
+
+def focused_label(page):
+    """A short description of the focused element: its accessible name or text."""
+    return page.evaluate(
+        "() => { const el = document.activeElement;"
+        " return el ? (el.getAttribute('aria-label') || el.id || el.textContent.trim()) : null; }"
+    )
+
+
+@pytest.mark.browser
+def test_notices_show_without_javascript(site_url, new_page):
+    page = new_page(java_script_enabled=False)
+    page.goto(site_url + "/")
+    for heading in (NOTICE_ONE, NOTICE_TWO):
+        expect(notice(page, heading)).to_be_visible()
+        expect(notice(page, heading)).to_contain_text(heading)
+        # Without the script nothing could close the notice, so no dead button is shown.
+        expect(notice(page, heading).locator("button[data-notice-close]")).to_be_hidden()
+    expect(page.get_by_role("link", name="See all announcements")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_dismissed_notice_stays_hidden_until_its_words_change(site_url, new_page):
+    from announcements.models import SiteNotice
+
+    page = new_page()
+    page.goto(site_url + "/")
+    expect(notice(page, NOTICE_ONE)).to_be_visible()
+    expect(notice(page, NOTICE_TWO)).to_be_visible()
+
+    close_button(page, NOTICE_ONE).click()
+    expect(notice(page, NOTICE_ONE)).to_be_hidden()
+    expect(notice(page, NOTICE_TWO)).to_be_visible()
+    # Focus goes to the next notice's close button, not back to the top of the page.
+    expect(close_button(page, NOTICE_TWO)).to_be_focused()
+
+    # The choice is remembered on other pages.
+    page.goto(site_url + "/offices/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Offices")
+    expect(notice(page, NOTICE_ONE)).to_be_hidden()
+    expect(notice(page, NOTICE_TWO)).to_be_visible()
+
+    # Closing the last notice moves focus to the main content.
+    close_button(page, NOTICE_TWO).click()
+    expect(notice(page, NOTICE_TWO)).to_be_hidden()
+    expect(page.locator("#main-content")).to_be_focused()
+    page.goto(site_url + "/statements/")
+    expect(notice(page, NOTICE_ONE)).to_be_hidden()
+    expect(notice(page, NOTICE_TWO)).to_be_hidden()
+
+    # An editor rewords the first notice: it has a new key, so it shows again.
+    changed = SiteNotice.objects.get(heading=NOTICE_ONE)
+    old_key = changed.dismiss_key
+    changed.text = "New dates for the heritage month lecture and more campus news."
+    changed.save()
+    assert changed.dismiss_key != old_key
+
+    page.goto(site_url + "/offices/")
+    expect(notice(page, NOTICE_ONE)).to_be_visible()
+    expect(notice(page, NOTICE_ONE)).to_contain_text("New dates for the heritage month lecture")
+    expect(close_button(page, NOTICE_ONE)).to_be_visible()
+    expect(notice(page, NOTICE_TWO)).to_be_hidden()
+
+
+@pytest.mark.browser
+def test_keyboard_skip_link_and_notice_close_buttons(site_url, new_page):
+    page = new_page()
+    page.goto(site_url + "/")
+
+    # The first Tab lands on the skip link, which then shows on screen.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["height"] > 0, f"skip link off screen when focused: {box}"
+    page.keyboard.press("Enter")
+    expect(page.locator("#main-content")).to_be_focused()
+    assert page.url.endswith("#main-content")
+
+    # From the top again: both close buttons are in the Tab order, with a visible focus outline.
+    page.goto(site_url + "/offices/")
+    reached = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        reached.append(focused_label(page))
+        if reached[-1] == f"Dismiss notice: {NOTICE_TWO}":
+            break
+    assert reached[0] == "Skip to main content", reached
+    assert f"Dismiss notice: {NOTICE_ONE}" in reached, reached
+    assert reached[-1] == f"Dismiss notice: {NOTICE_TWO}", reached
+    outline = close_button(page, NOTICE_TWO).evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline not in ("", "none"), "a focused close button needs a visible focus indicator"
+
+    # Enter closes the focused notice; focus moves to the other notice's close button.
+    page.keyboard.press("Shift+Tab")
+    expect(close_button(page, NOTICE_ONE)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(notice(page, NOTICE_ONE)).to_be_hidden()
+    expect(close_button(page, NOTICE_TWO)).to_be_focused()
+    # Space closes the last one; focus moves to the main content.
+    page.keyboard.press("Space")
+    expect(notice(page, NOTICE_TWO)).to_be_hidden()
+    expect(page.locator("#main-content")).to_be_focused()
+
+
+def describe(url, width, violations):
+    lines = []
+    for violation in violations:
+        lines.append(f"{url} @ {width}px: {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"    {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"    - {node['target']}: {node.get('failureSummary', '').strip()}".replace("\n", " "))
+            lines.append(f"      {node['html'][:200]}")
+    return lines
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [375, 1280])
+def test_axe_finds_no_violations_on_any_page_type(site_url, new_page, width):
+    page = new_page(viewport={"width": width, "height": 900})
+    axe = Axe()
+    problems = []
+    for path, status in PAGES:
+        response = page.goto(site_url + path)
+        assert response is not None and response.status == status, f"{path}: HTTP {response and response.status}"
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        results = axe.run(page, options=AXE_OPTIONS)
+        violations = results.response["violations"]
+        problems += describe(path, width, violations)
+    report = "\n".join(problems)
+    print(report)
+    assert not problems, "axe-core found accessibility violations:\n" + report

@@ -1,0 +1,154 @@
+"""`load_demo_content` builds every part of the source page, and a second run changes nothing."""
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from django.apps import apps
+from django.core import serializers
+from django.core.management import call_command
+
+from announcements.models import SiteNotice
+from dei_portal.models import HomePage
+from offices.models import OfficePage
+
+EXPECTED_OFFICES = {
+    # office: (audience heading on the home page, its own website)
+    "Office of Diversity, Equity & Inclusion": ("For the whole School of Medicine community", "https://diversity.med.wustl.edu/"),
+    "Office of Diversity Programs": ("For students and faculty of the MD program", "https://mddiversity.wustl.edu/"),
+    "Office for International Students and Scholars": ("For international students", "https://oiss.wustl.edu/"),
+    "Office of Faculty Affairs": ("For faculty", "https://facultyaffairs.wustl.edu/"),
+    "Universitywide diversity initiatives": ("Universitywide initiatives", "https://diversity.wustl.edu/"),
+}
+EXPECTED_ORGANIZATIONS = {
+    "Connections": "Students",
+    "Washington University Minority Medical Association (WUMMA)": "Residents and fellows",
+}
+FACTORS = [
+    "race", "color", "ethnicity", "gender", "age", "sexual orientation", "gender identity",
+    "gender expression", "national origin", "ability", "religion", "socioeconomic background",
+]
+
+
+def home_soup(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def test_home_shows_every_office_in_its_audience_group_with_its_link(client, demo):
+    page = home_soup(client)
+    network = page.select_one("section.network")
+    for title, (heading, website) in EXPECTED_OFFICES.items():
+        group = next(g for g in network.select(".audience-group") if g.h3.get_text(strip=True) == heading)
+        card = next(c for c in group.select(".card") if c.select_one(".card__title").get_text(strip=True) == title)
+        assert card.select_one(f"a[href='{website}']"), f"{title} must link to {website}"
+        assert card.select_one("p").get_text(strip=True), f"{title} needs its summary"
+
+
+def test_home_shows_both_organizations_grouped_by_who_they_are_for(client, demo):
+    section = home_soup(client).select_one("section.organizations")
+    assert "Student- and trainee-run organizations" in section.h2.get_text()
+    for title, heading in EXPECTED_ORGANIZATIONS.items():
+        group = next(g for g in section.select(".audience-group") if g.h3.get_text(strip=True) == heading)
+        assert title in group.get_text()
+        assert group.select_one(".card__link a[href^='https://']")
+
+
+def test_home_shows_factors_welcome_graphic_and_poster(client, demo):
+    page = home_soup(client)
+    text = page.get_text(" ", strip=True)
+    for factor in FACTORS:
+        assert factor in text
+    welcome = page.select_one(".welcome-statement")
+    img = welcome.select_one("img")
+    assert "We welcome all races and ethnicities" in img["alt"]
+    how_to = welcome.find("a", string=lambda s: s and "How to post this statement" in s)
+    assert how_to["href"] == "/statements/welcome-statement/"
+    poster = welcome.select_one(".download a")
+    assert poster["href"].startswith("/documents/") and "(PDF," in poster.get_text()
+    download = client.get(poster["href"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_home_lists_both_statements_with_excerpts_linking_to_full_text(client, demo):
+    cards = home_soup(client).select("section.commitments .statement-card")
+    assert len(cards) == 2  # the welcome statement is not listed as a commitment
+    by_title = {card.select_one(".card__title").get_text(strip=True): card for card in cards}
+    assert set(by_title) == {"The Dean's commitment", "School of Medicine Diversity Statement"}
+    for title, card in by_title.items():
+        assert card.select_one("blockquote").get_text(strip=True)
+        link = card.select_one(".card__link a")
+        assert "Read the full statement" in link.get_text()
+        full = client.get(link["href"])
+        assert full.status_code == 200 and title.encode() in full.content.replace(b"&#x27;", b"'")
+    assert "Academic Affairs Committee and Executive Faculty" in by_title["School of Medicine Diversity Statement"].get_text()
+
+
+def test_home_shows_both_notices_and_the_call_to_action(client, demo):
+    page = home_soup(client)
+    headings = [n.get_text(strip=True) for n in page.select(".site-notice__heading")]
+    assert headings == ["Announcements", "Information for our community"]
+    assert page.select_one(".site-notice a[href='/announcements/']")
+    assert page.select_one("a.button[href='https://diversity.med.wustl.edu/']")
+
+
+def test_demo_has_one_announcement_per_category(client, demo):
+    response = client.get("/announcements/")
+    for category in ("Campus events", "Policies", "Construction", "General"):
+        assert f"· {category}" in response.content.decode()
+
+
+def test_demo_summaries_are_not_copied_from_the_source_page(demo):
+    """Facts stay; the sentences are the project's own (no sentence of the source reused)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    source = (Path(settings.BASE_DIR).parent / "shared" / "seed" / "diversity-inclusion-page.txt").read_text()
+    sentences = {s.strip() for s in source.replace("\n", " ").split(".") if len(s.split()) >= 8}
+    rendered = " ".join(
+        [p.summary for p in OfficePage.objects.all()]
+        + [HomePage.objects.get().intro, HomePage.objects.get().network_intro]
+        + [str(b.value) for b in HomePage.objects.get().body]
+    )
+    copied = [s for s in sentences if s in rendered]
+    assert not copied, copied
+
+
+def snapshot():
+    """Every row the loader could touch, serialized."""
+    labels = ["dei_portal", "offices", "announcements", "wagtailcore", "wagtailimages", "wagtaildocs"]
+    rows = {}
+    for label in labels:
+        for model in apps.get_app_config(label).get_models():
+            rows[model._meta.label] = json.loads(serializers.serialize("json", model.objects.order_by("pk")))
+    return rows
+
+
+def test_second_run_changes_no_row(demo):
+    before = snapshot()
+    call_command("load_demo_content", stdout=open("/dev/null", "w"))
+    after = snapshot()
+    assert before == after
+    assert len(before["wagtailcore.Page"]) >= 20
+
+
+def test_loader_never_overwrites_editors_work(client, demo):
+    office = OfficePage.objects.get(slug="faculty-affairs")
+    office.summary = "An editor rewrote this."
+    office.save_revision().publish()
+    notice = SiteNotice.objects.get(heading="Announcements")
+    notice.is_active = False
+    notice.save()
+    home = HomePage.objects.get()
+    home.intro = "Editor's lead paragraph."
+    home.save_revision().publish()
+
+    call_command("load_demo_content", stdout=open("/dev/null", "w"))
+
+    assert OfficePage.objects.get(slug="faculty-affairs").summary == "An editor rewrote this."
+    assert not SiteNotice.objects.get(heading="Announcements").is_active
+    assert HomePage.objects.get().intro == "Editor's lead paragraph."
+    assert "Editor&#x27;s lead paragraph." in client.get("/").content.decode()

@@ -1,0 +1,90 @@
+"""Site-wide notices: editable, ordered, switchable, rendered on the server."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.urls import reverse
+
+from announcements.factories import SiteNoticeFactory
+from announcements.models import SiteNotice
+
+
+def notices_on(client, url="/"):
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+    return page.select(".site-notice")
+
+
+def test_notices_show_on_every_page_in_editor_order(client, tree):
+    SiteNotice.objects.all().delete()
+    second = SiteNoticeFactory(heading="Information for our community", sort_order=2)
+    first = SiteNoticeFactory(heading="Announcements", sort_order=1, link_page=tree["announcements"], link_text="See all")
+    for url in ("/", tree["office"].url, tree["announcement"].url, tree["standard"].url):
+        notices = notices_on(client, url)
+        assert [n.select_one(".site-notice__heading").get_text() for n in notices] == [first.heading, second.heading]
+        assert notices[0].select_one("a[href='/announcements/']").get_text() == "See all"
+        for notice in notices:
+            button = notice.select_one("button[type=button][data-notice-close]")
+            assert button["aria-label"].startswith("Dismiss notice: ")
+            assert notice["data-notice-key"]
+    second.sort_order = 0
+    second.save()
+    assert notices_on(client)[0].select_one(".site-notice__heading").get_text() == second.heading
+
+
+def test_a_notice_switched_off_disappears_everywhere(client, tree):
+    notice = tree["notice"]
+    assert notices_on(client)
+    notice.is_active = False
+    notice.save()
+    assert not notices_on(client)
+    assert "site-notices" not in client.get(tree["office"].url).content.decode()
+
+
+def test_dismiss_key_changes_only_when_the_words_change(db):
+    notice = SiteNoticeFactory(text="First words.")
+    key = notice.dismiss_key
+    notice.sort_order = 9
+    notice.is_active = True
+    assert notice.dismiss_key == key
+    notice.text = "New words."
+    assert notice.dismiss_key != key
+    assert notice.dismiss_key.startswith(f"{notice.pk}-")
+
+
+def test_notice_text_is_escaped(client, tree):
+    tree["notice"].text = '<script>alert("x")</script>'
+    tree["notice"].save()
+    html = client.get("/").content.decode()
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;" in html
+
+
+@pytest.fixture
+def admin(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("admin", "a@example.edu", "long-enough-password-1"))
+    return client
+
+
+def test_editors_create_notices_in_the_admin_and_bad_links_are_refused(admin, tree):
+    add = reverse("wagtailsnippets_announcements_sitenotice:add")
+    bad = {"heading": "Road closure", "text": "Euclid Ave. is closed.", "link_url": "https://example.edu/roads", "link_text": "", "is_active": "on"}
+    response = admin.post(add, bad)
+    assert response.status_code == 200
+    assert "A link needs link text." in response.content.decode()
+    assert "Euclid Ave. is closed." in response.content.decode()  # nothing the editor typed is lost
+    assert not SiteNotice.objects.filter(heading="Road closure").exists()
+
+    response = admin.post(add, {**bad, "link_url": "javascript:alert(1)", "link_text": "Roads"})
+    assert response.status_code == 200 and "Enter a valid URL" in response.content.decode()
+
+    response = admin.post(add, {**bad, "link_text": "Road updates"})
+    assert response.status_code == 302
+    admin.logout()
+    assert "Euclid Ave. is closed." in admin.get("/").content.decode()
+
+
+def test_notice_listing_shows_whether_each_notice_is_on(admin, tree):
+    SiteNoticeFactory(heading="Old notice", is_active=False)
+    response = admin.get(reverse("wagtailsnippets_announcements_sitenotice:list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "On the site" in html and "Old notice" in html and "Announcements" in html
