@@ -106,6 +106,11 @@ class HomePage(BasePage):
         blank=True,
         help_text="Text under the lead, including the call to action to the office's own website.",
     )
+    network_heading = models.CharField(
+        max_length=120,
+        default="Our network of offices",
+        help_text="Heading above the offices, which are listed from the published office pages.",
+    )
     network_intro = models.TextField(
         blank=True,
         max_length=600,
@@ -132,7 +137,7 @@ class HomePage(BasePage):
         FieldPanel("intro"),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("network_intro"), FieldPanel("organizations_heading")],
+            [FieldPanel("network_heading"), FieldPanel("network_intro"), FieldPanel("organizations_heading")],
             heading="Offices and organizations",
             help_text="The offices and organizations themselves are listed from their own pages.",
         ),
