@@ -11,15 +11,11 @@ migrations created (Wagtail's root page and locale, the HomePage, the default Si
 """
 
 import io
-import os
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM must not refuse it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-import pytest  # noqa: E402
-from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -60,11 +56,29 @@ AXE_OPTIONS = {
 
 @pytest.fixture(scope="module")
 def browser():
-    """One headless chromium for the whole module."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    """One headless chromium for the whole module.
+
+    Playwright's sync API keeps an event loop running in this thread, so:
+
+    - Django's ORM refuses to run unless DJANGO_ALLOW_ASYNC_UNSAFE is set. It is set
+      only while this module's tests run (set at import, it would leak into the rest of
+      the session, e.g. into `manage.py check --deploy` subprocesses, which reject it).
+    - Django (through asgiref's thread-critical ``Local``) would hand the tests a second
+      database connection, one without the test database's serialized contents. The
+      thread's own connections are pinned, so the tests, the rollback emulation and the
+      live server share one connection.
+    """
+    from django.db import connections
+
+    own = {alias: connections[alias] for alias in connections}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            for alias, connection in own.items():
+                connections[alias] = connection
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
 
 
 @pytest.fixture
@@ -81,13 +95,29 @@ def site_url(transactional_db, django_db_serialized_rollback, live_server):
 
 
 @pytest.fixture
-def new_page(browser):
-    """Open pages in fresh browser contexts (own storage), closed after the test."""
+def new_page(browser, site_url, settings):
+    """Open pages in fresh browser contexts (own storage), closed after the test.
+
+    The live server runs with DEBUG off, so it serves no media files; the browser is
+    given them straight from MEDIA_ROOT, so images render as they would on the site.
+    """
+    from pathlib import Path
+
+    media_root = Path(settings.MEDIA_ROOT).resolve()
     contexts = []
+
+    def serve_media(route):
+        relative = route.request.url.split(settings.MEDIA_URL, 1)[1].split("?", 1)[0]
+        path = (media_root / relative).resolve()
+        if path.is_file() and path.is_relative_to(media_root):
+            route.fulfill(path=path)
+        else:
+            route.fulfill(status=404, body="Not found")
 
     def open_page(**context_options):
         context = browser.new_context(**context_options)
         context.set_default_timeout(10_000)
+        context.route(f"{site_url}{settings.MEDIA_URL}**", serve_media)
         contexts.append(context)
         return context.new_page()
 
@@ -122,6 +152,11 @@ def test_notices_show_without_javascript(site_url, new_page):
         # Without the script nothing could close the notice, so no dead button is shown.
         expect(notice(page, heading).locator("button[data-notice-close]")).to_be_hidden()
     expect(page.get_by_role("link", name="See all announcements")).to_be_visible()
+    # The page's images load (served from MEDIA_ROOT), e.g. the welcome statement graphic.
+    graphic = page.get_by_role("img", name="Colorful WashU Medicine graphic", exact=False)
+    graphic.scroll_into_view_if_needed()
+    expect(graphic).to_be_visible()
+    assert graphic.evaluate("img => img.complete && img.naturalWidth > 0"), "the welcome graphic did not load"
 
 
 @pytest.mark.browser
@@ -149,9 +184,12 @@ def test_dismissed_notice_stays_hidden_until_its_words_change(site_url, new_page
     close_button(page, NOTICE_TWO).click()
     expect(notice(page, NOTICE_TWO)).to_be_hidden()
     expect(page.locator("#main-content")).to_be_focused()
+    # No empty "Site notices" landmark is left behind.
+    expect(page.get_by_role("region", name="Site notices")).to_have_count(0)
     page.goto(site_url + "/statements/")
     expect(notice(page, NOTICE_ONE)).to_be_hidden()
     expect(notice(page, NOTICE_TWO)).to_be_hidden()
+    expect(page.get_by_role("region", name="Site notices")).to_have_count(0)
 
     # An editor rewords the first notice: it has a new key, so it shows again.
     changed = SiteNotice.objects.get(heading=NOTICE_ONE)
@@ -221,7 +259,7 @@ def describe(url, width, violations):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [375, 1280])
-def test_axe_finds_no_violations_on_any_page_type(site_url, new_page, width):
+def test_axe_finds_no_violations_on_any_page_type(site_url, new_page, width, django_assert_num_queries):
     page = new_page(viewport={"width": width, "height": 900})
     axe = Axe()
     problems = []
@@ -229,9 +267,25 @@ def test_axe_finds_no_violations_on_any_page_type(site_url, new_page, width):
         response = page.goto(site_url + path)
         assert response is not None and response.status == status, f"{path}: HTTP {response and response.status}"
         expect(page.get_by_role("heading", level=1)).to_be_visible()
+        if status == 404:  # the site's own friendly page, with the usual header and a way home
+            expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+            expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+            expect(page.get_by_role("main").get_by_role("link", name="home page")).to_have_attribute("href", "/")
         results = axe.run(page, options=AXE_OPTIONS)
-        violations = results.response["violations"]
-        problems += describe(path, width, violations)
+        problems += describe(path, width, results.response["violations"])
+
+    # The server-error page cannot be reached on purpose; render it as Django's
+    # server_error view does (it must need no database) and check it in place.
+    from django.template.loader import render_to_string
+
+    with django_assert_num_queries(0):
+        error_page = render_to_string("500.html")
+    page.goto(site_url + "/accessibility/")  # same origin, so its stylesheet address resolves
+    page.set_content(error_page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
+    assert page.locator("body").evaluate("b => getComputedStyle(b).fontFamily").startswith('"Liberation Sans"')
+    results = axe.run(page, options=AXE_OPTIONS)
+    problems += describe("500.html", width, results.response["violations"])
     report = "\n".join(problems)
     print(report)
     assert not problems, "axe-core found accessibility violations:\n" + report

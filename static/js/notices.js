@@ -58,12 +58,18 @@
         writeDismissed(keys);
         // Move focus to the next notice's close button, else to the main content.
         var next = remaining[index + 1] || remaining[index - 1];
+        if (!next) hideEmptyRegion();
         var target = next ? next.querySelector("[data-notice-close]") : document.getElementById("main-content");
         if (target) target.focus();
       });
     });
+    if (!visibleNotices().length) hideEmptyRegion();
+  }
+
+  // With every notice dismissed, take the empty "Site notices" landmark away too.
+  function hideEmptyRegion() {
     var region = document.querySelector(".site-notices");
-    if (region && !visibleNotices().length) region.hidden = true;
+    if (region) region.hidden = true;
   }
 
   if (document.readyState === "loading") {
