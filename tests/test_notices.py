@@ -88,3 +88,15 @@ def test_notice_listing_shows_whether_each_notice_is_on(admin, tree):
     assert response.status_code == 200
     html = response.content.decode()
     assert "On the site" in html and "Old notice" in html and "Announcements" in html
+
+
+def test_editors_reorder_notices_by_drag_and_drop(admin, tree):
+    """The admin listing's reorder action (what drag-and-drop posts) changes the public order."""
+    SiteNotice.objects.all().delete()
+    first = SiteNoticeFactory(heading="Announcements", sort_order=0)
+    second = SiteNoticeFactory(heading="Information for our community", sort_order=1)
+    url = reverse("wagtailsnippets_announcements_sitenotice:reorder", args=[second.pk])
+    assert admin.post(f"{url}?position=0").status_code == 200
+    admin.logout()
+    headings = [n.select_one(".site-notice__heading").get_text() for n in notices_on(admin)]
+    assert headings == [second.heading, first.heading]
