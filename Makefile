@@ -23,8 +23,11 @@ demo: migrate
 	$(MANAGE) load_demo_content
 
 ## make run: install, migrate, load demo content, make sure a local admin exists, serve on 127.0.0.1:$(PORT)
+## (scheduled publishing and expiry run in the background while it serves)
 run: demo
 	$(MANAGE) ensure_dev_admin
+	$(MANAGE) run_scheduled_publishing --interval 60 & jobs=$$!; \
+	trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 ## make test: the whole suite (browser tests included; they need Debian's chromium)

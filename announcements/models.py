@@ -5,9 +5,17 @@ import hashlib
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils import timezone
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from django.contrib.contenttypes.fields import GenericRelation
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PublishingPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Orderable,
+    PreviewableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
 from wagtail.search import index
 
 from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
@@ -114,8 +122,20 @@ class AnnouncementPage(BasePage):
             raise ValidationError({"event_end": "The event cannot end before it starts."})
 
 
-class SiteNotice(Orderable):
-    """A dismissible notice shown at the top of every page (while it is on)."""
+class LiveNoticeQuerySet(models.QuerySet):
+    def shown(self):
+        """Published notices that have not reached their expiry time (even before the
+        scheduled-publishing job has taken them down)."""
+        now = timezone.now()
+        return self.filter(live=True).filter(models.Q(expire_at__isnull=True) | models.Q(expire_at__gt=now))
+
+
+class SiteNotice(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, Orderable):
+    """A dismissible notice shown at the top of every page while it is published.
+
+    Notices get drafts, revisions, preview, scheduled go-live/expiry, locking and the
+    review workflow from Wagtail's snippet mixins; "on" means published.
+    """
 
     heading = models.CharField(max_length=80, help_text="Bold first words of the notice, e.g. 'Announcements'.")
     text = models.CharField(max_length=250, help_text="One short sentence shown after the heading.")
@@ -131,14 +151,36 @@ class SiteNotice(Orderable):
     link_text = models.CharField(
         blank=True, max_length=80, help_text="Link text that makes sense on its own, e.g. 'See all announcements'."
     )
-    is_active = models.BooleanField(
-        default=True, verbose_name="Show on the site", help_text="Untick to take the notice off every page."
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="sitenotice")
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="sitenotice",
+        for_concrete_model=False,
     )
 
-    panels = [FieldPanel("heading"), FieldPanel("text"), FieldPanel("link_page"), FieldPanel("link_url"), FieldPanel("link_text"), FieldPanel("is_active")]
+    objects = LiveNoticeQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("heading"),
+        FieldPanel("text"),
+        MultiFieldPanel([FieldPanel("link_page"), FieldPanel("link_url"), FieldPanel("link_text")], heading="Link"),
+        PublishingPanel(),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = "site-wide notice"
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    def get_preview_template(self, request, mode_name):
+        return "announcements/site_notice_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        return {**super().get_preview_context(request, mode_name), "notices_preview": [self]}
 
     def __str__(self):
         return self.heading

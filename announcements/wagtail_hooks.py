@@ -1,4 +1,4 @@
-from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.ui.tables import DateColumn, LiveStatusTagColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -11,7 +11,13 @@ class SiteNoticeViewSet(SnippetViewSet):
     menu_label = "Site-wide notices"
     add_to_admin_menu = True
     menu_order = 250
-    list_display = ["heading", "text", BooleanColumn("is_active", label="On the site")]
+    list_display = [
+        "heading",
+        "text",
+        LiveStatusTagColumn(),
+        DateColumn("go_live_at", label="Goes live"),
+        DateColumn("expire_at", label="Expires"),
+    ]
 
 
 class AnnouncementCategoryViewSet(SnippetViewSet):

@@ -5,7 +5,11 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from dei_portal import two_factor
+
 urlpatterns = [
+    # Two-factor setup and verification for the admin (before the admin itself).
+    path("admin-2fa/", include(two_factor.urls)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap),

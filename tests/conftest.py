@@ -62,3 +62,29 @@ def demo(db, home):
 
     call_command("load_demo_content", stdout=open("/dev/null", "w"))
     return HomePage.objects.get(pk=home.pk)
+
+
+def login_verified(client, user):
+    """Log `user` in with a confirmed TOTP device, as after the two-factor step."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return django_user_model.objects.create_superuser("siteadmin", "siteadmin@example.edu", "long-enough-password-1")
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    """A superuser past the two-factor step."""
+    return login_verified(client, superuser)

@@ -17,10 +17,9 @@ from offices.models import OfficePage
 
 
 @pytest.fixture
-def editor_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("comms", "comms@example.edu", "long-enough-password-1")
-    client.force_login(user)
-    return client
+def editor_client(superuser_client):
+    """These flows are about the forms; who may do what is tested in test_roles.py."""
+    return superuser_client
 
 
 def office_form(audience, **overrides):
@@ -62,7 +61,6 @@ def test_publishing_a_new_office_through_the_admin_puts_it_on_the_home_page(edit
     assert group.select_one("a[href='https://gme.example.edu/']")
 
     # Unpublish through the admin: it leaves the home page and its own address.
-    editor_client.force_login(office.owner)
     response = editor_client.post(reverse("wagtailadmin_pages:unpublish", args=[office.pk]))
     assert response.status_code == 302
     html = home_html(editor_client)

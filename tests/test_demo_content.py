@@ -157,8 +157,7 @@ def test_loader_never_overwrites_editors_work(client, demo):
     office.summary = "An editor rewrote this."
     office.save_revision().publish()
     notice = SiteNotice.objects.get(heading="Announcements")
-    notice.is_active = False
-    notice.save()
+    notice.unpublish()
     home = HomePage.objects.get()
     home.intro = "Editor's lead paragraph."
     home.save_revision().publish()
@@ -166,6 +165,6 @@ def test_loader_never_overwrites_editors_work(client, demo):
     call_command("load_demo_content", stdout=open("/dev/null", "w"))
 
     assert OfficePage.objects.get(slug="faculty-affairs").summary == "An editor rewrote this."
-    assert not SiteNotice.objects.get(heading="Announcements").is_active
+    assert not SiteNotice.objects.get(heading="Announcements").live
     assert HomePage.objects.get().intro == "Editor's lead paragraph."
     assert "Editor&#x27;s lead paragraph." in client.get("/").content.decode()

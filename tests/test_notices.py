@@ -33,8 +33,7 @@ def test_notices_show_on_every_page_in_editor_order(client, tree):
 def test_a_notice_switched_off_disappears_everywhere(client, tree):
     notice = tree["notice"]
     assert notices_on(client)
-    notice.is_active = False
-    notice.save()
+    notice.unpublish()
     assert not notices_on(client)
     assert "site-notices" not in client.get(tree["office"].url).content.decode()
 
@@ -43,7 +42,7 @@ def test_dismiss_key_changes_only_when_the_words_change(db):
     notice = SiteNoticeFactory(text="First words.")
     key = notice.dismiss_key
     notice.sort_order = 9
-    notice.is_active = True
+    notice.locked = True
     assert notice.dismiss_key == key
     notice.text = "New words."
     assert notice.dismiss_key != key
@@ -59,14 +58,13 @@ def test_notice_text_is_escaped(client, tree):
 
 
 @pytest.fixture
-def admin(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("admin", "a@example.edu", "long-enough-password-1"))
-    return client
+def admin(superuser_client):
+    return superuser_client
 
 
 def test_editors_create_notices_in_the_admin_and_bad_links_are_refused(admin, tree):
     add = reverse("wagtailsnippets_announcements_sitenotice:add")
-    bad = {"heading": "Road closure", "text": "Euclid Ave. is closed.", "link_url": "https://example.edu/roads", "link_text": "", "is_active": "on"}
+    bad = {"heading": "Road closure", "text": "Euclid Ave. is closed.", "link_url": "https://example.edu/roads", "link_text": ""}
     response = admin.post(add, bad)
     assert response.status_code == 200
     assert "A link needs link text." in response.content.decode()
@@ -76,18 +74,40 @@ def test_editors_create_notices_in_the_admin_and_bad_links_are_refused(admin, tr
     response = admin.post(add, {**bad, "link_url": "javascript:alert(1)", "link_text": "Roads"})
     assert response.status_code == 200 and "Enter a valid URL" in response.content.decode()
 
-    response = admin.post(add, {**bad, "link_text": "Road updates"})
+    response = admin.post(add, {**bad, "link_text": "Road updates"})  # "Save draft"
+    assert response.status_code == 302
+    draft = SiteNotice.objects.get(heading="Road closure")
+    assert not draft.live
+    assert "Euclid Ave. is closed." not in admin.get("/").content.decode()  # drafts never show
+
+    edit = reverse("wagtailsnippets_announcements_sitenotice:edit", args=[draft.pk])
+    response = admin.post(edit, {**bad, "link_text": "Road updates", "action-publish": "publish"})
     assert response.status_code == 302
     admin.logout()
     assert "Euclid Ave. is closed." in admin.get("/").content.decode()
 
 
-def test_notice_listing_shows_whether_each_notice_is_on(admin, tree):
-    SiteNoticeFactory(heading="Old notice", is_active=False)
+def test_notice_listing_shows_each_notice_state(admin, tree):
+    SiteNoticeFactory(heading="Old notice", live=False)
     response = admin.get(reverse("wagtailsnippets_announcements_sitenotice:list"))
     assert response.status_code == 200
-    html = response.content.decode()
-    assert "On the site" in html and "Old notice" in html and "Announcements" in html
+    rows = {
+        row.select_one("td a").get_text(strip=True): row.get_text(" ", strip=True)
+        for row in BeautifulSoup(response.content, "html.parser").select("tbody tr")
+    }
+    assert rows["Old notice"].endswith("draft") and rows["Announcements"].endswith("live")
+
+
+def test_expired_notice_disappears_at_once(client, tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    notice = tree["notice"]
+    notice.expire_at = timezone.now() - timedelta(minutes=1)
+    notice.save()
+    assert notice.live  # the scheduled job has not run yet…
+    assert not notices_on(client)  # …but the notice is already gone
 
 
 def test_editors_reorder_notices_by_drag_and_drop(admin, tree):

@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.inclusion_tag("includes/site_notices.html")
 def site_notices():
-    """The notices that are switched on, in the order editors set."""
-    return {"notices": SiteNotice.objects.filter(is_active=True).select_related("link_page").order_by("sort_order")}
+    """The published, unexpired notices, in the order editors set."""
+    return {"notices": SiteNotice.objects.shown().select_related("link_page").order_by("sort_order")}

@@ -495,7 +495,8 @@ class Command(BaseCommand):
         ]
         for order, data in enumerate(notices):
             if not SiteNotice.objects.filter(heading=data["heading"]).exists():
-                SiteNotice.objects.create(sort_order=order, **data)
+                notice = SiteNotice.objects.create(sort_order=order, **data)
+                notice.save_revision().publish()
                 self.note(f"site-wide notice: {data['heading']}")
 
     def settings(self, site, offices, organizations, statements, announcements, accessibility, contact):
