@@ -56,6 +56,7 @@ class AnnouncementIndexPage(BasePage):
             AnnouncementPage.objects.child_of(self)
             .live()
             .public()
+            .filter(models.Q(expire_at__isnull=True) | models.Q(expire_at__gt=timezone.now()))
             .select_related("category", "listing_image")
             .order_by("-date", "-first_published_at", "-pk")
         )

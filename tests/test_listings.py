@@ -69,3 +69,12 @@ def test_private_office_stays_off_the_home_page(client, tree):
 
     PageViewRestriction.objects.create(page=tree["office"], restriction_type=PageViewRestriction.LOGIN)
     assert "Office of Diversity Programs" not in client.get("/").content.decode()
+
+
+def test_announcement_past_expiry_leaves_the_listing_at_once(client, tree):
+    from django.utils import timezone
+
+    from announcements.models import AnnouncementPage
+
+    AnnouncementPage.objects.filter(pk=tree["announcement"].pk).update(expire_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert "Lecture on health equity" not in client.get("/announcements/").content.decode()
