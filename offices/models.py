@@ -35,6 +35,7 @@ class _AudienceListingPage(BasePage):
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
     max_count_per_parent = 1
     child_model = None
+    empty_text = ""
 
     class Meta:
         abstract = True
@@ -76,6 +77,8 @@ class _AudiencePage(BasePage):
 
 
 class OfficeIndexPage(_AudienceListingPage):
+    empty_text = "No offices have been published yet."
+    template = "offices/audience_index_page.html"  # shared with the organization index
     parent_page_types = ["dei_portal.HomePage"]
     subpage_types = ["offices.OfficePage"]
 
@@ -119,6 +122,8 @@ class OfficePage(_AudiencePage):
 
 
 class OrganizationIndexPage(_AudienceListingPage):
+    empty_text = "No organizations have been published yet."
+    template = "offices/audience_index_page.html"
     parent_page_types = ["dei_portal.HomePage"]
     subpage_types = ["offices.OrganizationPage"]
 

@@ -20,9 +20,9 @@ def soup(response):
     "key, template, expected",
     [
         ("home", "dei_portal/home_page.html", ["Office of Diversity Programs", "Connections", "We mean it."]),
-        ("offices", "offices/office_index_page.html", ["Office of Diversity Programs", "For students and faculty of the MD program"]),
+        ("offices", "offices/audience_index_page.html", ["Office of Diversity Programs", "For students and faculty of the MD program"]),
         ("office", "offices/office_page.html", ["Office of Diversity Programs", "https://office-of-diversity-programs.example.edu/"]),
-        ("organizations", "offices/organization_index_page.html", ["Connections"]),
+        ("organizations", "offices/audience_index_page.html", ["Connections"]),
         ("organization", "offices/organization_page.html", ["Connections", "For students"]),
         ("statements", "dei_portal/statement_index_page.html", ["The Dean&#x27;s commitment"]),
         ("statement", "dei_portal/statement_page.html", ["Issued by the Dean", "We mean it."]),

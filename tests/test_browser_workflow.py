@@ -1,0 +1,164 @@
+"""The review workflow end to end, in the real Wagtail admin in headless chromium.
+
+An editor drafts an announcement and submits it to "Moderators approval"; visitors do
+not see it. A moderator signs in (password, then a TOTP code), finds it under "Awaiting
+your review" on the dashboard and approves it; visitors now see it on /announcements/.
+
+Runs on the live server with the demo content, like tests/test_browser.py (whose
+`browser` and `site_url` fixtures are reused: the pinned database connection and the
+DJANGO_ALLOW_ASYNC_UNSAFE setting only while the browser runs). Run with ``pytest -m browser``.
+"""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from .test_browser import browser, site_url  # noqa: F401 (fixtures)
+
+PASSWORD = "a-long-and-correct-passphrase-42"
+TIMEOUT = 15_000  # ms, for every action and expectation
+TITLE = "Pronoun pins at the welcome desk"
+SUMMARY = "Free pronoun pins are now available at the medical campus welcome desk."
+DATE = "2027-01-15"  # newer than every demo announcement, so it is first in the list
+CATEGORY = "Campus events"
+WORKFLOW = "Moderators approval"
+
+
+@pytest.fixture
+def new_context(browser):  # noqa: F811 (the imported fixture)
+    """Fresh browser contexts (own cookies: one per person), closed after the test."""
+    contexts = []
+
+    def open_context():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+def member(username, group_name):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username, f"{username}@example.edu", PASSWORD)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+def current_token(device):
+    """The code an authenticator app would show now (not one about to expire)."""
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if device.step - (time.time() - device.t0) % device.step < 2:
+        time.sleep(2)  # about to roll over: use the next code instead
+    return f"{totp.token():0{device.digits}d}"
+
+
+def required(label):
+    """An accessible name as Wagtail renders it: the label, then " *" when the field is required."""
+    return re.compile(rf"^{re.escape(label)}( ?\*)?$")
+
+
+def password_login(page, base, username, expected_path):
+    page.goto(f"{base}/admin/login/")
+    page.get_by_role("textbox", name=required("Username")).fill(username)
+    page.get_by_label("Password").fill(PASSWORD)  # the only label with that word
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}{expected_path}**")
+
+
+def messages(page):
+    return page.locator(".messages")
+
+
+@pytest.mark.browser
+def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, new_context):  # noqa: F811
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from wagtail.models import WorkflowState
+
+    from announcements.models import AnnouncementIndexPage, AnnouncementPage
+
+    index = AnnouncementIndexPage.objects.get(url_path__endswith="/announcements/")
+    member("edie", "Editors")
+    moderator = member("moe", "Moderators")
+    device = TOTPDevice.objects.create(user=moderator, name="Authenticator app", confirmed=True)
+
+    # 1-2. The editor signs in (no second factor for Editors) and drafts the announcement.
+    editor_page = new_context().new_page()
+    password_login(editor_page, site_url, "edie", "/admin/")
+    expect(editor_page.locator("#wagtail-sidebar")).to_be_attached()
+    editor_page.goto(f"{site_url}/admin/pages/add/announcements/announcementpage/{index.pk}/")
+    form = editor_page.locator("form[data-edit-form]")
+    form.get_by_role("textbox", name=required("Title")).fill(TITLE)
+    # The category is a snippet: chosen from a modal listing them.
+    form.get_by_role("button", name="Choose announcement category").click()
+    chooser = editor_page.get_by_role("dialog")
+    chooser.get_by_role("link", name=CATEGORY, exact=True).click()
+    expect(chooser).to_be_hidden()
+    expect(editor_page.locator("#id_category-title")).to_have_text(CATEGORY)
+    date = form.get_by_role("textbox", name=required("Date"))
+    date.fill(DATE)
+    date.press("Escape")  # closes the date picker
+    content = editor_page.get_by_role("tabpanel", name="Content")
+    content.get_by_role("textbox", name=required("Summary")).fill(SUMMARY)
+
+    footer = editor_page.locator("footer")
+    footer.get_by_role("button", name="More actions").click()
+    submit = footer.get_by_role("button", name=f"Submit to {WORKFLOW}")
+    expect(submit).to_be_visible()
+    submit.click()
+
+    editor_page.wait_for_url(f"{site_url}/admin/pages/*/edit/**")
+    expect(messages(editor_page)).to_contain_text(f"submitted to {WORKFLOW}", ignore_case=True)
+    created = AnnouncementPage.objects.get(title=TITLE)
+    assert not created.live and created.has_unpublished_changes
+    state = WorkflowState.objects.get(base_content_type__model="page", object_id=str(created.pk))
+    assert state.status == WorkflowState.STATUS_IN_PROGRESS
+    assert state.workflow.name == WORKFLOW
+
+    visitor = new_context().new_page()
+    visitor.goto(f"{site_url}/announcements/")
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Announcements")
+    expect(visitor.get_by_text(TITLE)).to_have_count(0)
+
+    # 3. The moderator signs in with a password, then a code from the authenticator app.
+    mod_page = new_context().new_page()
+    password_login(mod_page, site_url, "moe", "/admin-2fa/verify/")
+    mod_page.get_by_label("6-digit code").fill(current_token(device))
+    mod_page.get_by_role("button", name="Verify and continue").click()
+    mod_page.wait_for_url(f"{site_url}/admin/")
+
+    review = mod_page.locator("#awaiting-review")
+    expect(review).to_contain_text("Awaiting your review")
+    row = review.get_by_role("row").filter(has_text=TITLE)
+    expect(row).to_have_count(1)
+    row.get_by_role("button", name="Actions").click()
+    row.get_by_role("button", name="Approve", exact=True).click()
+
+    mod_page.wait_for_url(f"{site_url}/admin/**")
+    expect(messages(mod_page)).to_contain_text("approved", ignore_case=True)
+    created.refresh_from_db()
+    state.refresh_from_db()
+    assert created.live and not created.has_unpublished_changes
+    assert state.status == WorkflowState.STATUS_APPROVED
+
+    # 4. A visitor (fresh context, no cookies) now sees it listed, linking to its page.
+    visitor = new_context().new_page()
+    visitor.goto(f"{site_url}/announcements/")
+    link = visitor.get_by_role("main").get_by_role("link", name=TITLE)
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("href", created.url)
+    link.click()
+    visitor.wait_for_url(f"{site_url}{created.url}")
+    response = visitor.request.get(f"{site_url}{created.url}")
+    assert response.status == 200
+    expect(visitor.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(visitor.get_by_role("main")).to_contain_text(SUMMARY)
