@@ -107,8 +107,8 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
     date = form.get_by_role("textbox", name=required("Date"))
     date.fill(DATE)
     date.press("Escape")  # closes the date picker
-    content = editor_page.get_by_role("tabpanel", name="Content")
-    content.get_by_role("textbox", name=required("Summary")).fill(SUMMARY)
+    content = editor_page.get_by_role("tabpanel", name=re.compile(r"^Content"))
+    content.get_by_role("region", name="Summary", exact=True).get_by_role("textbox").fill(SUMMARY)
 
     footer = editor_page.locator("footer")
     footer.get_by_role("button", name="More actions").click()

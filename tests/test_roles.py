@@ -395,3 +395,40 @@ def test_site_history_lists_publishing_and_user_changes(request, who, tree, edit
     user = request.getfixturevalue("moderator" if who == "moderator" else "superuser")
     html = client_for(user, verified=True).get("/admin/reports/site-history/").content.decode()
     assert "Office of Diversity Programs" in html and "Published" in html
+
+
+def test_editors_upload_images_and_documents(editor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    client = client_for(editor)
+    response = client.post(reverse("wagtaildocs:add"), {"title": "Poster", "file": SimpleUploadedFile("poster.pdf", b"%PDF-1.4\n%%EOF"), "collection": 1})
+    assert response.status_code == 302 and get_document_model().objects.filter(title="Poster").exists()
+    image = get_test_image_file()
+    response = client.post(reverse("wagtailimages:add"), {"title": "Quad", "file": SimpleUploadedFile("quad.png", image.file.getvalue()), "collection": 1, "description": "Students on the quad"})
+    assert response.status_code == 302 and get_image_model().objects.filter(title="Quad").exists()
+
+
+def test_moderators_lock_and_schedule_but_editors_cannot_lock(editor, moderator, tree):
+    office = tree["office"]
+    office.save_revision().publish()  # as published through the admin: it has a live revision
+    assert_refused(client_for(editor).post(reverse("wagtailadmin_pages:lock", args=[office.pk])))
+    assert not OfficePage.objects.get(pk=office.pk).locked
+
+    client = client_for(moderator, verified=True)
+    assert client.post(reverse("wagtailadmin_pages:lock", args=[office.pk])).status_code == 302
+    assert OfficePage.objects.get(pk=office.pk).locked
+    assert client.post(reverse("wagtailadmin_pages:unlock", args=[office.pk])).status_code == 302
+
+    go_live = (timezone.localtime() + datetime.timedelta(days=3)).replace(second=0, microsecond=0)
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[office.pk]),
+        {**office_data(office, title="Renamed on Monday", go_live_at=go_live.strftime("%Y-%m-%d %H:%M")), "action-publish": "publish"},
+    )
+    assert response.status_code == 302
+    office = OfficePage.objects.get(pk=office.pk)
+    assert office.title == "Office of Diversity Programs"  # still the old version until go-live
+    assert office.live and office.scheduled_revision.approved_go_live_at == go_live
+    assert "Renamed on Monday" not in Client().get(office.url).content.decode()
