@@ -19,7 +19,7 @@ from wagtail.models import (
 from wagtail.search import index
 
 from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
-from dei_portal.models import BasePage
+from dei_portal.models import BasePage, base_promote_panels
 
 
 class AnnouncementCategory(Orderable):
@@ -108,6 +108,7 @@ class AnnouncementPage(BasePage):
             heading="Event details (optional)",
         ),
     ]
+    promote_panels = base_promote_panels(with_summary=False)  # the summary is on the Content tab
     search_fields = BasePage.search_fields + [index.SearchField("body")]
     parent_page_types = ["announcements.AnnouncementIndexPage"]
     subpage_types = []

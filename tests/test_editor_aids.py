@@ -88,3 +88,26 @@ def test_dashboard_tells_a_moderator_what_awaits_review(tree, django_user_model)
     text = page.get_text(" ", strip=True)
     assert "Awaiting your review" in text
     assert "Office of Diversity Programs" in text and "Announcements" in text
+
+
+@pytest.mark.parametrize(
+    "parent_key, app, model",
+    [("home", "dei_portal", "standardpage"), ("offices", "offices", "officepage"),
+     ("organizations", "offices", "organizationpage"), ("statements", "dei_portal", "statementpage"),
+     ("announcements", "announcements", "announcementpage")],
+)
+def test_each_field_appears_once_in_the_editor(superuser_client, tree, parent_key, app, model):
+    """Two inputs with one name would silently drop what the editor typed into the first."""
+    from collections import Counter
+
+    from django.urls import reverse
+
+    html = superuser_client.get(reverse("wagtailadmin_pages:add", args=[app, model, tree[parent_key].pk])).content
+    form = BeautifulSoup(html, "html.parser").select_one("form#page-edit-form")
+    names = Counter(
+        field["name"] for field in form.select("input[name], textarea[name], select[name]")
+        if field.get("type") not in ("hidden", "radio", "checkbox", "submit")
+    )
+    assert [name for name, count in names.items() if count > 1] == []
+    ids = Counter(field["id"] for field in form.select("[id]"))
+    assert [i for i, count in ids.items() if count > 1 and i.startswith("id_")] == []
