@@ -161,25 +161,23 @@ class HomePage(BasePage):
     def get_context(self, request, *args, **kwargs):
         from offices.models import OfficePage, OrganizationPage
 
+        from .search import discoverable  # live, public and not past expiry
+
         context = super().get_context(request, *args, **kwargs)
         offices = (
-            OfficePage.objects.live()
-            .public()
-            .descendant_of(self)
+            discoverable(OfficePage.objects.descendant_of(self))
             .select_related("audience", "logo")
             .order_by("audience__sort_order", "audience__name", "path")
         )
         organizations = (
-            OrganizationPage.objects.live()
-            .public()
-            .descendant_of(self)
+            discoverable(OrganizationPage.objects.descendant_of(self))
             .select_related("audience")
             .order_by("audience__sort_order", "audience__name", "path")
         )
         context["office_groups"] = group_by_audience(offices)
         context["organization_groups"] = group_by_audience(organizations)
         context["statements"] = (
-            StatementPage.objects.live().public().descendant_of(self).filter(show_on_home=True).order_by("path")
+            discoverable(StatementPage.objects.descendant_of(self)).filter(show_on_home=True).order_by("path")
         )
         return context
 

@@ -1,18 +1,26 @@
 from django.conf import settings
 from django.urls import include, path
+from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from dei_portal import two_factor
+from announcements import feeds
+from dei_portal import search, two_factor
 
 urlpatterns = [
     # Two-factor setup and verification for the admin (before the admin itself).
     path("admin-2fa/", include(two_factor.urls)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("sitemap.xml", sitemap),
+    path("sitemap.xml", sitemap, {"sitemaps": {"wagtail": search.DiscoverableSitemap}}),
+    path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8")),
+    path("search/", search.search, name="search"),
+    # Feeds of the announcements; before Wagtail's catch-all, which serves /announcements/ itself.
+    path("announcements/feed/rss/", feeds.rss_feed, name="announcements_rss"),
+    path("announcements/feed/atom/", feeds.atom_feed, name="announcements_atom"),
+    path("announcements/events.ics", feeds.events_ics, name="announcements_ics"),
 ]
 
 if settings.DEBUG:
