@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install migrate demo check clean
+.PHONY: run test install migrate demo check clean audit screenshots
 
 # Reinstall only when the requirements change.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -41,3 +41,20 @@ check: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache
+
+# The audit tools (Lighthouse, the Nu HTML Checker) come from npm; install scripts stay off
+# (vnu-jar's would download a Java runtime; the machine's Java 17 runs vnu.jar).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+## make audit: serve the demo site (throwaway database, DEBUG off) and check every page type at
+## 375 and 1280 px with axe-core, Lighthouse and the Nu HTML Checker; fails on any finding
+audit: install node_modules/.package-lock.json
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
+
+## make screenshots: docs/screenshots/{home-phone,home-desktop,admin-edit}.png from the demo site
+screenshots: install
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python scripts/screenshots.py

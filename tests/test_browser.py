@@ -2,8 +2,9 @@
 
 These tests run the demo site on pytest-django's ``live_server`` and check what only a
 browser can: the dismissible site-wide notices (with and without JavaScript), keyboard
-use (skip link, close buttons) and an axe-core scan of every page type at a phone and a
-desktop width. Run them alone with ``pytest -m browser``.
+use (skip link, close buttons, the whole Tab order of the home page), an axe-core scan of
+every page type at a phone and a desktop width, printing a statement on one page, and
+copying a statement's embed code. Run them alone with ``pytest -m browser``.
 
 The live server needs ``transactional_db``, whose flush also removes the rows the
 migrations created (Wagtail's root page and locale, the HomePage, the default Site).
@@ -11,6 +12,7 @@ migrations created (Wagtail's root page and locale, the HomePage, the default Si
 """
 
 import io
+import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -41,14 +43,16 @@ PAGES = [
     ("/statements/deans-commitment/", 200),
     ("/statements/welcome-statement/", 200),
     ("/announcements/", 200),
+    ("/announcements/?page=1", 200),
     ("/announcements/heritage-month-lecture/", 200),
     ("/accessibility/", 200),
+    ("/search/?query=office", 200),
     ("/no-such-page/", 404),
 ]
 AXE_OPTIONS = {
     "runOnly": {
         "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"],
     },
     "resultTypes": ["violations"],
 }
@@ -289,3 +293,161 @@ def test_axe_finds_no_violations_on_any_page_type(site_url, new_page, width, dja
     report = "\n".join(problems)
     print(report)
     assert not problems, "axe-core found accessibility violations:\n" + report
+
+
+# Every element the Tab key should stop at, in document order, each marked with its place
+# (data-tab-stop) and described by its accessible name (enough to tell them apart here).
+MARK_FOCUSABLE_IN_DOM_ORDER = """() => {
+  const name = (el) => (el.getAttribute('aria-label')
+    || (el.labels && el.labels.length ? el.labels[0].textContent : '')
+    || el.textContent
+    || (el.querySelector('img[alt]') || {}).alt
+    || el.getAttribute('title') || el.value || '').trim().replace(/\\s+/g, ' ');
+  const selector = 'a[href], area[href], button, input, select, textarea, summary, iframe, [tabindex], [contenteditable]';
+  const stops = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.matches(':disabled, [tabindex="-1"], input[type="hidden"]') || el.closest('[inert]')) continue;
+    if (!el.checkVisibility({ visibilityProperty: true })) continue;
+    el.dataset.tabStop = stops.length;
+    stops.push([stops.length, name(el)]);
+  }
+  return stops;
+}"""
+FOCUSED_STOP = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  return { stop: el.dataset.tabStop === undefined ? null : Number(el.dataset.tabStop),
+           html: el.outerHTML.slice(0, 120),
+           indicator: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 };
+}"""
+
+
+@pytest.mark.browser
+def test_keyboard_tab_order_on_the_home_page_follows_the_document(site_url, new_page):
+    """From the top of the home page, Tab visits the skip link, the notices' links and close
+    buttons, the main menu, the search form, every link in the main content and the footer,
+    each once, in document order, each with a visible focus indicator."""
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site_url + "/")
+    expect(close_button(page, NOTICE_TWO)).to_be_visible()  # the script has added the close buttons
+    expected = [tuple(stop) for stop in page.evaluate(MARK_FOCUSABLE_IN_DOM_ORDER)]
+
+    reached, no_indicator = [], []
+    for _ in range(len(expected) + 3):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_STOP)
+        if focused is None or (reached and focused["stop"] == reached[0][0]):
+            break  # past the last stop, or round again to the first
+        assert focused["stop"] is not None, f"Tab reached an element not in the expected list: {focused['html']}"
+        reached.append(expected[focused["stop"]])
+        if not focused["indicator"]:
+            no_indicator.append(focused["html"])
+    assert reached == expected, "Tab order differs from the document order"
+    assert not no_indicator, f"focused without a visible focus outline: {no_indicator}"
+
+    # The stops the issue names explicitly are all among them.
+    def stops(locator):
+        return [int(stop) for stop in locator.evaluate_all("els => els.map(el => el.dataset.tabStop)")]
+
+    reached_stops = [stop for stop, _ in reached]
+    assert reached[0][1] == "Skip to main content"
+    menu_links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    close_buttons = page.locator(".site-notice [data-notice-close]")
+    main_links = page.locator("#main-content a[href]")
+    assert menu_links.count() >= 4 and close_buttons.count() == 2 and main_links.count() >= 10
+    for group in (menu_links, close_buttons, main_links):
+        group_stops = stops(group)
+        assert set(group_stops) <= set(reached_stops)
+        assert group_stops == sorted(group_stops)
+
+
+def pdf_page_count(pdf):
+    """The number of pages in a PDF that chromium printed (one /Type /Page object each)."""
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/statements/deans-commitment/", "/statements/welcome-statement/"])
+def test_a_statement_prints_cleanly_on_one_page(site_url, new_page, path):
+    page = new_page()
+    page.goto(site_url + path)
+    expect(page.locator("[data-embed-copy]")).to_be_visible()
+    page.emulate_media(media="print")
+    # The printout is the statement alone: no menus, notices, search, trail, footer or embed code.
+    for hidden in (
+        page.get_by_role("link", name="Skip to main content"),
+        page.locator(".site-notices"),
+        page.get_by_role("navigation", name="Main"),
+        page.get_by_role("search"),
+        page.get_by_role("navigation", name="Breadcrumb"),
+        page.get_by_role("contentinfo"),
+        page.locator("[data-embed]"),
+    ):
+        expect(hidden).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator(".statement__excerpt")).to_be_visible()
+    assert page.locator(".statement__excerpt").evaluate("el => getComputedStyle(el).breakInside") == "avoid"
+    for paper in ("Letter", "A4"):
+        pdf = page.pdf(format=paper)
+        assert pdf.startswith(b"%PDF")
+        assert pdf_page_count(pdf) == 1, f"{path} prints on {pdf_page_count(pdf)} {paper} pages"
+
+
+@pytest.mark.browser
+def test_print_shows_where_links_that_leave_the_site_go(site_url, new_page):
+    page = new_page()
+    page.goto(site_url + "/offices/faculty-affairs/")
+    page.emulate_media(media="print")
+    external = page.locator("#main-content a[href^='https://']").first
+    href = external.get_attribute("href")
+    assert external.evaluate("a => getComputedStyle(a, '::after').content") == f'" ({href})"'
+    internal = page.locator("#main-content a[href^='/']").first
+    if internal.count():
+        assert internal.evaluate("a => getComputedStyle(a, '::after').content") in ("none", "normal")
+    assert pdf_page_count(page.pdf(format="Letter")) == 1
+
+
+@pytest.mark.browser
+def test_statement_embed_code_can_be_copied(site_url, new_page):
+    from bs4 import BeautifulSoup
+
+    from dei_portal.models import StatementPage
+
+    statement = StatementPage.objects.get(slug="welcome-statement")
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    page.goto(site_url + statement.url)
+    section = page.get_by_role("region", name="Post this statement on your website")
+    code = section.get_by_role("textbox", name="HTML for your web page")
+    expect(code).to_have_attribute("readonly", "")
+    snippet = code.input_value()
+
+    # The snippet quotes the excerpt, names who issued it and links to the page's full URL,
+    # escaped as HTML ("Equity & Inclusion" is "Equity &amp; Inclusion" in the code).
+    assert statement.excerpt in snippet
+    assert f'href="{statement.full_url}"' in snippet and statement.full_url.startswith("http")
+    assert "Equity &amp; Inclusion" in snippet and "Equity & Inclusion" not in snippet
+    parsed = BeautifulSoup(snippet, "html.parser")
+    assert parsed.select_one("blockquote p").get_text() == statement.excerpt
+    assert parsed.select_one("figcaption a")["href"] == statement.full_url
+    assert statement.issued_by in parsed.select_one("figcaption").get_text()
+
+    status = section.get_by_role("status")
+    expect(status).to_have_text("")
+    section.get_by_role("button", name="Copy the HTML").click()
+    expect(status).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == snippet
+
+
+@pytest.mark.browser
+def test_statement_embed_code_can_be_selected_without_javascript(site_url, new_page):
+    page = new_page(java_script_enabled=False)
+    page.goto(site_url + "/statements/deans-commitment/")
+    code = page.get_by_role("textbox", name="HTML for your web page")
+    expect(code).to_be_visible()
+    # No dead Copy button without the script.
+    expect(page.get_by_role("button", name="Copy the HTML")).to_have_count(0)
+    code.focus()
+    page.keyboard.press("ControlOrMeta+A")
+    selected = code.evaluate("el => el.value.slice(el.selectionStart, el.selectionEnd)")
+    assert selected == code.input_value() and "The Dean&#x27;s commitment" in selected
