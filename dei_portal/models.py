@@ -209,8 +209,10 @@ class StatementIndexPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        from .search import discoverable  # live, public and not past expiry
+
         context["statements"] = (
-            StatementPage.objects.child_of(self).live().public().select_related("listing_image").order_by("path")
+            discoverable(StatementPage.objects.child_of(self)).select_related("listing_image").order_by("path")
         )
         return context
 

@@ -10,8 +10,8 @@ Searching runs in up to three steps, stopping at the first that finds something:
 1. every word (full-text: PostgreSQL matches English word forms, "lectures" finds
    "lecture"; SQLite's FTS5 matches whole words, ignoring case and accents);
 2. close matches, for typos: Wagtail's ``Fuzzy`` query. Only the PostgreSQL backend
-   supports it, and only once the ``pg_trgm`` extension is enabled
-   (``manage.py enable_trigram``); without it this step is skipped, never an error;
+   supports it, with the ``pg_trgm`` extension (migration 0006 enables it); without
+   it this step is skipped, never an error;
 3. any of the words.
 """
 

@@ -8,6 +8,7 @@ from wagtail.search import index
 
 from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
 from dei_portal.models import BasePage, base_promote_panels, group_by_audience
+from dei_portal.search import discoverable
 
 
 class Audience(Orderable):
@@ -43,9 +44,7 @@ class _AudienceListingPage(BasePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         children = (
-            self.child_model.objects.child_of(self)
-            .live()
-            .public()
+            discoverable(self.child_model.objects.child_of(self))
             .select_related("audience", "listing_image")
             .order_by("audience__sort_order", "audience__name", "path")
         )

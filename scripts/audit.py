@@ -30,17 +30,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from demo_site import ROOT, DemoSite
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 WIDTHS = (375, 1280)

@@ -17,11 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from demo_site import ROOT, DemoSite
 from PIL import Image
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
 OUT = ROOT / "docs" / "screenshots"
 MAX_BYTES = 400_000
 PHONE = {"width": 375, "height": 740}

@@ -19,15 +19,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 
 NOTICE_ONE = "Announcements"
 NOTICE_TWO = "Information for our community"
@@ -293,6 +285,47 @@ def test_axe_finds_no_violations_on_any_page_type(site_url, new_page, width, dja
     report = "\n".join(problems)
     print(report)
     assert not problems, "axe-core found accessibility violations:\n" + report
+
+
+# Elements that stick out past the right edge of the viewport (ignoring the visually
+# hidden ones, which are clipped to 1px), and whether the page scrolls sideways.
+HORIZONTAL_OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!el.checkVisibility({ visibilityProperty: true }) || el.closest('.visually-hidden')) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > width + 1) wide.push(`${el.tagName.toLowerCase()}.${el.className}: right edge ${Math.round(box.right)}px`);
+  }
+  return { scrolls: document.documentElement.scrollWidth > width, wide: wide.slice(0, 5) };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "viewport, scale, text_zoom",
+    [
+        ({"width": 320, "height": 640}, 1, False),  # WCAG 1.4.10 reflow: 1280 px at 400 % zoom
+        ({"width": 640, "height": 450}, 2, False),  # WCAG 1.4.4: a 1280 px window zoomed to 200 %
+        ({"width": 1280, "height": 900}, 1, True),  # WCAG 1.4.4: text alone at 200 % (font size setting)
+    ],
+    ids=["320px", "200%-zoom", "200%-text"],
+)
+def test_every_page_type_reflows_without_sideways_scrolling(site_url, new_page, viewport, scale, text_zoom):
+    """Browser zoom shrinks the viewport in CSS pixels; at 320 px (400 %) and 640 px (200 %)
+    every page type still fits its width: no horizontal scroll bar, nothing cut off. Text
+    enlarged on its own (root font size doubled) fits as well."""
+    page = new_page(viewport=viewport, device_scale_factor=scale)
+    problems = []
+    for path, _status in PAGES:
+        page.goto(site_url + path)
+        if text_zoom:
+            page.add_style_tag(content="html { font-size: 200% !important; }")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        result = page.evaluate(HORIZONTAL_OVERFLOW)
+        if result["scrolls"] or result["wide"]:
+            problems.append(f"{path}: scrolls sideways={result['scrolls']}, too wide: {result['wide']}")
+    assert not problems, "\n".join(problems)
 
 
 # Every element the Tab key should stop at, in document order, each marked with its place

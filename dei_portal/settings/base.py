@@ -168,7 +168,15 @@ WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 # Wagtail
 WAGTAIL_SITE_NAME = "Diversity, Equity & Inclusion"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILSEARCH_BACKENDS = {
+    "default": {
+        "BACKEND": "wagtail.search.backends.database",
+        # Close matches (PostgreSQL with pg_trgm) must share at least half their trigrams with
+        # a word of the page: "mentorng" finds "mentoring" (0.67) but "captions" no longer
+        # finds "connections" (0.44, the default threshold of 0.3 lets it through).
+        "FUZZY_SIMILARITY_THRESHOLD": 0.5,
+    }
+}
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin makes no calls to outside services
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILIMAGES_IMAGE_MODEL = "wagtailimages.Image"
