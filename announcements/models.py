@@ -83,6 +83,8 @@ class AnnouncementIndexPage(BasePage):
 
 
 class AnnouncementPage(BasePage):
+    serve_select_related = ("category", "listing_image", "share_image")
+
     category = models.ForeignKey(
         AnnouncementCategory,
         null=True,  # a draft may be saved before a category is chosen

@@ -4,11 +4,14 @@ from itertools import groupby
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.url_routing import RouteResult
 from wagtail.search import index
 
 from .blocks import PARAGRAPH_FEATURES, BodyStreamBlock, HomeValuesStreamBlock, LinkBlock, SocialLinkBlock
@@ -85,9 +88,34 @@ class BasePage(Page):
     def social_image(self):
         return self.share_image or self.listing_image
 
+    # Related rows the page's own template needs, fetched with the page when it is served.
+    serve_select_related = ("listing_image", "share_image")
+
     def get_breadcrumbs(self):
-        """Live ancestors below the tree root, home first (one query)."""
+        """Live ancestors below the tree root, home first (known from routing, else one query)."""
+        chain = getattr(self, "_route_chain", None)
+        if chain is not None:
+            return [page for page in chain if page.depth > 1 and page.depth < self.depth and page.live]
         return self.get_ancestors().filter(depth__gt=1).live().specific(defer=True)
+
+    @property
+    def view_restricted(self):
+        """Whether this page or an ancestor may have a view restriction (True when unknown).
+
+        Known without a query for pages served through ``HomePage.route``; the page cache
+        never stores a page for which this is True.
+        """
+        chain = getattr(self, "_route_chain", None)
+        if chain is None:
+            return True
+        return any(page.restricted or page.alias_of_id for page in chain)
+
+    def get_view_restrictions(self):
+        # Routing already knows that nothing on the way here is restricted (or an alias):
+        # skip Wagtail's two queries. Otherwise Wagtail's own check runs in full.
+        if not self.view_restricted:
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
 
 
 def group_by_audience(pages):
@@ -157,6 +185,45 @@ class HomePage(BasePage):
 
     class Meta:
         verbose_name = "home page"
+
+    def route(self, request, path_components):
+        """Find the page for a URL in one query, instead of two per URL segment.
+
+        Every page's ``url_path`` is its slugs joined, so the pages on the way to
+        /offices/faculty-affairs/ are those whose url_path is one of the path's prefixes.
+        One query loads them with the tree root and this page, each marked with whether
+        it has a view restriction; a second loads the specific page with the related
+        rows its template shows. The result is the page Wagtail's own routing finds:
+        when a segment is missing, or a page on the way routes its own sub-paths
+        (``RoutablePageMixin``), Wagtail's routing runs instead.
+        """
+        prefixes = [self.url_path + "/".join(path_components[: i + 1]) + "/" for i in range(len(path_components))]
+        ancestors = [self.path[:i] for i in range(self.steplen, len(self.path) + 1, self.steplen)]
+        chain = list(
+            Page.objects.filter(
+                Q(path__in=ancestors) | Q(url_path__in=prefixes, path__startswith=self.path, depth__gt=self.depth)
+            )
+            .annotate(restricted=Exists(PageViewRestriction.objects.filter(page_id=OuterRef("pk"))))
+            .order_by("depth")
+        )
+        below = chain[len(ancestors) :]
+        if [page.url_path for page in below] != prefixes or len(chain) != len(ancestors) + len(prefixes):
+            return super().route(request, path_components)
+        if not below:
+            target = self
+        else:
+            model = below[-1].specific_class
+            if model is None or any(page.specific_class.route is not Page.route for page in below):
+                return super().route(request, path_components)
+            if not below[-1].live:
+                raise Http404
+            related = getattr(model, "serve_select_related", ())
+            target = model._default_manager.select_related(*related).get(pk=below[-1].pk)
+            target._cached_parent_obj = below[-2] if len(below) > 1 else self
+        if not target.live:
+            raise Http404
+        target._route_chain = chain
+        return RouteResult(target)
 
     def get_context(self, request, *args, **kwargs):
         from offices.models import OfficePage, OrganizationPage

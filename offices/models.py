@@ -90,6 +90,8 @@ class OfficeIndexPage(_AudienceListingPage):
 
 
 class OfficePage(_AudiencePage):
+    serve_select_related = ("audience", "logo", "listing_image", "share_image")
+
     contact_email = models.EmailField(blank=True, help_text="Optional: shown on the office's page.")
     phone = models.CharField(max_length=40, blank=True, help_text="Optional: shown on the office's page.")
     location = models.CharField(
@@ -135,6 +137,8 @@ class OrganizationIndexPage(_AudienceListingPage):
 
 
 class OrganizationPage(_AudiencePage):
+    serve_select_related = ("audience", "related_office", "listing_image", "share_image")
+
     related_office = models.ForeignKey(
         OfficePage,
         null=True,

@@ -5,6 +5,7 @@ test.py and production.py for what each environment changes.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,6 +58,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETags and 304s for revalidating browsers and CDNs, then whole cached pages for
+    # anonymous visitors, before sessions and everything else (a hit runs no SQL).
+    "django.middleware.http.ConditionalGetMiddleware",
+    "dei_portal.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -168,6 +173,40 @@ WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 # Wagtail
 WAGTAIL_SITE_NAME = "Diversity, Equity & Inclusion"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Caching (dei_portal/cache.py): Redis when REDIS_URL is set (shared by every worker and
+# server), else each process's own memory. A down Redis means "no cache", never an error:
+# short timeouts keep a dead server from stalling requests.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "dei_portal.cache_backends.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "dei-portal",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "dei-portal",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
+# Whole pages for anonymous visitors (PAGE_CACHE=off turns it off), and the site chrome
+# (notices, menu, footer) on every page; both dropped by every change visitors could see.
+PAGE_CACHE = os.environ.get("PAGE_CACHE", "on").lower() not in ("off", "0", "false", "no")
+FRAGMENT_CACHE = os.environ.get("FRAGMENT_CACHE", "on").lower() not in ("off", "0", "false", "no")
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# How long a CDN or other shared cache may keep a page (s-maxage); 0 = revalidate each time.
+CDN_MAX_AGE = int(os.environ.get("CDN_MAX_AGE", "0"))
+# With local-memory caches, the content generation lives in this file's modification time.
+# (shared by the workers of one machine; several machines need Redis).
+PAGE_CACHE_STAMP_FILE = os.environ.get(
+    "PAGE_CACHE_STAMP_FILE", str(Path(tempfile.gettempdir()) / "dei-portal-cache-generation")
+)
+
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         "BACKEND": "wagtail.search.backends.database",

@@ -11,6 +11,11 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests change rows behind the site's back (QuerySet.update), which no cache could see:
+# caching is off here, and tests/test_caching.py turns it on to test it.
+PAGE_CACHE = False
+FRAGMENT_CACHE = False
+PAGE_CACHE_STAMP_FILE = str(Path(tempfile.mkdtemp(prefix="dei-portal-test-cache-")) / "generation")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

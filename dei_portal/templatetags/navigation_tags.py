@@ -1,21 +1,36 @@
 from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from wagtail.models import Site
 
+from dei_portal import cache
 from dei_portal.models import FooterSettings, NavigationSettings
 
 register = template.Library()
 
 
+def _site_id(request):
+    site = Site.find_for_request(request)  # cached on the request by Wagtail
+    return site.pk if site else None
+
+
 @register.inclusion_tag("includes/primary_menu.html", takes_context=True)
 def primary_menu(context):
+    """The main menu from Settings → Navigation (cached per site; links to unpublished pages left out)."""
     request = context["request"]
-    menu = NavigationSettings.for_request(request).primary_menu
-    items = []
-    for block in menu:
-        href = block.value.href
-        if not href:  # an unpublished page: never in the menu
-            continue
-        current = href != "/" and request.path.startswith(href) or request.path == href
-        items.append({"href": href, "label": block.value.label, "current": current})
+
+    def build():
+        links = []
+        for block in NavigationSettings.for_request(request).primary_menu:
+            href = block.value.href
+            if href:  # an unpublished page: never in the menu
+                links.append((href, block.value.label))
+        return links
+
+    items = [
+        {"href": href, "label": label, "current": href != "/" and request.path.startswith(href) or request.path == href}
+        for href, label in cache.fragment("menu", _site_id(request), build)
+    ]
     return {"items": items}
 
 
@@ -27,7 +42,12 @@ def breadcrumbs(context):
     return {"ancestors": page.get_breadcrumbs(), "page": page}
 
 
-@register.inclusion_tag("includes/footer.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def site_footer(context):
+    """The footer from Settings → Footer, rendered once per site and content generation."""
     request = context["request"]
-    return {"footer": FooterSettings.for_request(request), "request": request}
+
+    def build():
+        return render_to_string("includes/footer.html", {"footer": FooterSettings.for_request(request)})
+
+    return mark_safe(cache.fragment("footer", _site_id(request), build))  # our own template's output
