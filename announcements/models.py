@@ -2,7 +2,6 @@
 
 import hashlib
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils import timezone
 from django.contrib.contenttypes.fields import GenericRelation
@@ -19,6 +18,7 @@ from wagtail.models import (
 from wagtail.search import index
 
 from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
+from dei_portal.listing import paginate, with_card_images
 from dei_portal.models import BasePage, base_promote_panels
 
 
@@ -57,27 +57,23 @@ class AnnouncementIndexPage(BasePage):
             .live()
             .public()
             .filter(models.Q(expire_at__isnull=True) | models.Q(expire_at__gt=timezone.now()))
-            .select_related("category", "listing_image")
+            .select_related("category")
             .order_by("-date", "-first_published_at", "-pk")
         )
+        announcements = with_card_images(announcements)
         categories = list(AnnouncementCategory.objects.all())
         current = None
         slug = request.GET.get("category")
         if slug:
             current = next((c for c in categories if c.slug == slug), None)
             announcements = announcements.filter(category=current) if current else announcements.none()
-        paginator = Paginator(announcements, self.per_page)
-        try:
-            page_obj = paginator.page(request.GET.get("page", 1))
-        except PageNotAnInteger:
-            page_obj = paginator.page(1)
-        except EmptyPage:
-            page_obj = paginator.page(paginator.num_pages)
+        page_obj = paginate(request, announcements, self.per_page)
         context.update(
             announcements=page_obj,
             categories=categories,
             current_category=current,
             unknown_category=bool(slug) and current is None,
+            page_query=f"category={current.slug}&" if current else "",  # kept by the page links
         )
         return context
 

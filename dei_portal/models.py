@@ -4,7 +4,8 @@ from itertools import groupby
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -14,6 +15,7 @@ from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.url_routing import RouteResult
 from wagtail.search import index
 
+from .listing import paginate, with_card_images
 from .blocks import PARAGRAPH_FEATURES, BodyStreamBlock, HomeValuesStreamBlock, LinkBlock, SocialLinkBlock
 
 
@@ -118,6 +120,21 @@ class BasePage(Page):
         return super().get_view_restrictions()
 
 
+def first_of_each_audience(queryset, *related):
+    """Up to ``HomePage.per_audience`` pages of each audience, in one query, each marked
+    with ``in_audience`` (how many its audience has in all)."""
+    by_audience = {"partition_by": F("audience_id")}
+    return list(
+        queryset.annotate(
+            rank=Window(RowNumber(), order_by=F("path").asc(), **by_audience),
+            in_audience=Window(Count("pk"), **by_audience),
+        )
+        .filter(rank__lte=HomePage.per_audience)
+        .select_related("audience", *related)
+        .order_by("audience__sort_order", "audience__name", "path")
+    )
+
+
 def group_by_audience(pages):
     """[(audience, [pages…]), …] in the audience order editors set."""
     return [(audience, list(items)) for audience, items in groupby(pages, key=lambda p: p.audience)]
@@ -183,6 +200,10 @@ class HomePage(BasePage):
         "dei_portal.StandardPage",
     ]
 
+    # The home page shows at most this many offices (and organizations) per audience,
+    # so it stays the same size however many there are; the listings show them all.
+    per_audience = 6
+
     class Meta:
         verbose_name = "home page"
 
@@ -231,18 +252,13 @@ class HomePage(BasePage):
         from .search import discoverable  # live, public and not past expiry
 
         context = super().get_context(request, *args, **kwargs)
-        offices = (
-            discoverable(OfficePage.objects.descendant_of(self))
-            .select_related("audience", "logo")
-            .order_by("audience__sort_order", "audience__name", "path")
-        )
-        organizations = (
-            discoverable(OrganizationPage.objects.descendant_of(self))
-            .select_related("audience")
-            .order_by("audience__sort_order", "audience__name", "path")
-        )
+        offices = first_of_each_audience(discoverable(OfficePage.objects.descendant_of(self)), "logo")
+        organizations = first_of_each_audience(discoverable(OrganizationPage.objects.descendant_of(self)))
         context["office_groups"] = group_by_audience(offices)
         context["organization_groups"] = group_by_audience(organizations)
+        # "See all" links when an audience has more than the home page shows.
+        context["more_offices"] = any(page.in_audience > self.per_audience for page in offices)
+        context["more_organizations"] = any(page.in_audience > self.per_audience for page in organizations)
         context["statements"] = (
             discoverable(StatementPage.objects.descendant_of(self)).filter(show_on_home=True).order_by("path")
         )
@@ -264,6 +280,8 @@ class StandardPage(BasePage):
 
 
 class StatementIndexPage(BasePage):
+    per_page = 24
+
     intro = RichTextField(blank=True, features=PARAGRAPH_FEATURES, help_text="Shown above the list of statements.")
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
@@ -278,9 +296,8 @@ class StatementIndexPage(BasePage):
         context = super().get_context(request, *args, **kwargs)
         from .search import discoverable  # live, public and not past expiry
 
-        context["statements"] = (
-            discoverable(StatementPage.objects.child_of(self)).select_related("listing_image").order_by("path")
-        )
+        statements = with_card_images(discoverable(StatementPage.objects.child_of(self)).order_by("path"))
+        context["statements"] = paginate(request, statements, self.per_page)
         return context
 
 

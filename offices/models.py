@@ -8,6 +8,7 @@ from wagtail.search import index
 
 from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
 from dei_portal.models import BasePage, base_promote_panels, group_by_audience
+from dei_portal.listing import paginate, with_card_images
 from dei_portal.search import discoverable
 
 
@@ -41,19 +42,28 @@ class _AudienceListingPage(BasePage):
     class Meta:
         abstract = True
 
+    per_page = 24
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        children = (
+        children = with_card_images(
             discoverable(self.child_model.objects.child_of(self))
-            .select_related("audience", "listing_image")
+            .select_related("audience")
             .order_by("audience__sort_order", "audience__name", "path")
         )
-        context["groups"] = group_by_audience(children)
+        items = paginate(request, children, self.per_page)
+        context["items_page"] = items
+        context["groups"] = group_by_audience(items.object_list)
         return context
 
 
 class _AudiencePage(BasePage):
     """Shared fields of offices and organizations: who it is for and where it lives online."""
+
+    def get_parent_url(self):
+        """The listing this page sits in (its parent's address), worked out without a query."""
+        url = self.url
+        return url[: -len(self.slug) - 1] if url and url.endswith(f"/{self.slug}/") else url
 
     audience = models.ForeignKey(
         Audience,
