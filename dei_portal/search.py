@@ -20,8 +20,8 @@ import re
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Length, Substr
+from django.db.models import DateField, Exists, F, OuterRef, TextField, Value
+from django.db.models.functions import Cast, Length, Substr
 from django.shortcuts import render
 from django.utils import timezone
 from wagtail.contrib.sitemaps import Sitemap
@@ -120,8 +120,27 @@ def search_pages(words):
     return pages.none(), "none"
 
 
-def result_summary(page):
-    return getattr(page, "summary", "") or page.search_description or getattr(page, "excerpt", "")
+def result_details(ids):
+    """{page id: (summary, excerpt, date)} for search results of any searchable type.
+
+    One UNION query over the page types' own tables (the fields live there), instead of
+    Wagtail's specific pages, which take a query per type present in the results.
+    """
+    queries = []
+    for model in searchable_types():
+        names = {field.name for field in model._meta.get_fields()}
+        queries.append(
+            model.objects.filter(pk__in=ids)
+            .order_by()
+            .annotate(
+                # Typed, so PostgreSQL can match the columns of the UNION.
+                result_excerpt=F("excerpt") if "excerpt" in names else Cast(Value(""), TextField()),
+                result_date=F("date") if "date" in names else Cast(Value(None), DateField()),
+            )
+            .values_list("pk", "summary", "result_excerpt", "result_date")
+        )
+    rows = queries[0].union(*queries[1:], all=True) if ids else []
+    return {pk: (summary or "", excerpt or "", date) for pk, summary, excerpt, date in rows}
 
 
 def search(request):
@@ -138,20 +157,19 @@ def search(request):
         except EmptyPage:
             # Past the end (or below 1): the nearest real page, as the announcement listing does.
             page_obj = paginator.page(paginator.num_pages if _is_positive(number) else 1)
-        # One query per page type for the specific pages (summaries, dates), in result order.
-        ids = [result.pk for result in page_obj]
-        specific = Page.objects.filter(pk__in=ids).specific().in_bulk()
+        # The summaries and dates of this page of results, in one query whatever mix of types.
+        details = result_details([result.pk for result in page_obj])
         labels = searchable_types()
-        items = [
-            {
+        items = []
+        for page in page_obj:
+            summary, excerpt, date = details.get(page.pk, ("", "", None))
+            items.append({
                 "page": page,
-                "label": labels.get(type(page), "Page"),
-                "summary": result_summary(page),
+                "label": labels.get(page.specific_class, "Page"),
+                "summary": summary or page.search_description or excerpt,
+                "date": date,
                 "url": page.get_url(request),
-            }
-            for page in (specific.get(pk) for pk in ids)
-            if page is not None
-        ]
+            })
         context.update(results=page_obj, items=items, matched=matched, result_count=paginator.count)
     return render(request, "search/search_results.html", context)
 
@@ -164,8 +182,16 @@ def _is_positive(number):
 
 
 class DiscoverableSitemap(Sitemap):
-    """Wagtail's sitemap, without pages past their expiry time that the scheduled
-    publishing job has not unpublished yet."""
+    """Wagtail's sitemap of discoverable pages (so also without pages past their expiry
+    time that the scheduled publishing job has not unpublished yet).
+
+    Generic pages, not specific ones: no page type here changes ``get_sitemap_urls``, and
+    Wagtail's specific pages would cost a query per 2,000 pages per type.
+    """
 
     def items(self):
-        return discoverable(super().items())
+        root = self.get_wagtail_site().root_page
+        return discoverable(root.get_descendants(inclusive=True)).order_by("path").only(
+            "id", "path", "depth", "url_path", "last_published_at", "latest_revision_created_at", "live",
+            "content_type_id", "locale_id", "translation_key", "alias_of_id"
+        )

@@ -4,6 +4,10 @@ The names, audiences and link targets are facts from the school's current page;
 every summary and paragraph here is written for this project. The command is
 idempotent: it only creates what is missing (found by slug, name or title) and
 never changes or deletes anything that already exists, so editors' work is safe.
+
+``--scale N`` then adds generated content for benchmarks and load tests (N offices,
+N // 5 organizations, N // 10 statements, 10 * N announcements, a pool of listing
+images), deterministically and idempotently; see ``dei_portal/demo_scale.py``.
 """
 
 import datetime
@@ -11,7 +15,7 @@ import io
 
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
@@ -21,6 +25,7 @@ from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
 from announcements.models import AnnouncementCategory, AnnouncementIndexPage, AnnouncementPage, SiteNotice
+from dei_portal.demo_scale import ScaleError, add_scaled_content
 from dei_portal.models import (
     FooterSettings,
     HomePage,
@@ -136,7 +141,20 @@ def rich(html):
 class Command(BaseCommand):
     help = "Create the demo DEI site (idempotent: creates only what is missing, changes nothing that exists)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also add generated content: N offices, N // 5 organizations, N // 10 statements and "
+            "10 * N announcements (deterministic; a re-run adds only what is missing).",
+        )
+
     def handle(self, *args, **options):
+        scale = options["scale"]
+        if scale < 0:
+            raise CommandError("--scale must be 0 or more.")
         self.created = []
         with transaction.atomic():
             self.build()
@@ -146,6 +164,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  + {item}")
         else:
             self.stdout.write("Demo content: everything is already there; nothing changed.")
+        if scale:
+            try:
+                add_scaled_content(scale, stdout=self.stdout)
+            except ScaleError as error:
+                raise CommandError(str(error)) from error
 
     # --- helpers -------------------------------------------------------------------
 
