@@ -54,6 +54,14 @@ audit: install node_modules/.package-lock.json
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
 
+## make bench: serve the site as production does (gunicorn, DEBUG off, PostgreSQL if DATABASE_URL is set) with
+## BENCH_SCALE demo content and load every page type with wrk, page cache off then on (docs/performance.md)
+BENCH_SCALE ?= 1000
+BENCH_SECONDS ?= 10
+.PHONY: bench
+bench: install
+	$(BIN)/python scripts/bench.py --scale $(BENCH_SCALE) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
 ## make screenshots: docs/screenshots/{home-phone,home-desktop,admin-edit}.png from the demo site
 screenshots: install
 	bash scripts/ensure-chromium.sh
