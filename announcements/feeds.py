@@ -33,8 +33,10 @@ def site_name(site):
 
 
 def announcements_for(site):
-    return discoverable(AnnouncementPage.objects.descendant_of(site.root_page, inclusive=True)).select_related(
-        "category"
+    return (
+        discoverable(AnnouncementPage.objects.descendant_of(site.root_page, inclusive=True))
+        .select_related("category")
+        .defer_streamfields()
     )
 
 

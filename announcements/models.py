@@ -58,6 +58,7 @@ class AnnouncementIndexPage(BasePage):
             .public()
             .filter(models.Q(expire_at__isnull=True) | models.Q(expire_at__gt=timezone.now()))
             .select_related("category")
+            .defer_streamfields()
             .order_by("-date", "-first_published_at", "-pk")
         )
         announcements = with_card_images(announcements)
@@ -113,6 +114,9 @@ class AnnouncementPage(BasePage):
 
     class Meta:
         verbose_name = "announcement page"
+        # The listing and feeds are newest first: an index lets the database read the
+        # newest rows in order instead of sorting every announcement on each request.
+        indexes = [models.Index(fields=["-date"], name="announcement_date_desc")]
 
     def clean(self):
         super().clean()

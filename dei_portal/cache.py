@@ -1,13 +1,14 @@
 """Caching for anonymous visitors: whole pages, and the site chrome on every page.
 
-One rule keeps every cache fresh: each entry's key carries the site's *content
-generation*, a counter that every change a visitor could see moves on (publish,
+One rule keeps every cache fresh: each entry carries the site's *content generation*
+it was made in, a counter that every change a visitor could see moves on (publish,
 unpublish, move, delete, a notice, a setting, an audience or category, an image, a view
-restriction; see ``dei_portal.signals``). After a change, the next request computes a
-new key, misses, and renders the page from the database. Old entries are never read
-again and age out. Each entry also lives no longer than the next scheduled expiry (of a
-page or a notice), so something that expires by the clock leaves at that second,
-before the scheduled-publishing job runs.
+restriction; see ``dei_portal.signals``). An entry is only used while its generation is
+current, so after a change the next request renders the page from the database and
+replaces it. With Redis, the generation and the entry come back in one round trip
+(MGET). Each entry also lives no longer than the next scheduled expiry (of a page or a
+notice), so something that expires by the clock leaves at that second, before the
+scheduled-publishing job runs.
 
 Where the generation lives:
 
@@ -31,7 +32,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, set_response_etag
 
 logger = logging.getLogger(__name__)
 
@@ -129,25 +130,38 @@ def seconds_until_next_change(limit):
 
 
 def _key(*parts):
+    # The generation is not part of the key: each entry carries the generation it was
+    # made in, and is only used while that is still current. So a change replaces
+    # entries in place instead of leaving old ones to age out.
     return "dei:" + hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
+def _lookup(key):
+    """(the current generation, the entry stored under ``key``): one round trip to Redis."""
+    if _local_memory():
+        return generation(), cache.get(key)
+    values = cache.get_many([GENERATION_KEY, key])  # {} while Redis is down
+    current = values.get(GENERATION_KEY)
+    if current is None:
+        current = generation()  # starts the counter (still None while Redis is down)
+    return current, values.get(key)
+
+
 def fragment(name, site_id, build):
-    """A piece of the page the same for every visitor (notices, menu, footer), cached."""
-    current = generation() if settings.FRAGMENT_CACHE else None
+    """A piece of the page the same for every visitor (notices, menu, footer), cached.
+
+    Stored as (generation, value): an entry from an older generation is never used.
+    """
+    if not settings.FRAGMENT_CACHE:
+        return build()
+    key = _key("fragment", name, site_id)
+    current, stored = _lookup(key)
     if current is None:
         return build()
-    key = _key("fragment", name, site_id, current)
-    try:
-        value = cache.get(key)
-    except Exception:
-        return build()
-    if value is None:
-        value = build()
-        try:
-            cache.set(key, value, seconds_until_next_change(settings.PAGE_CACHE_SECONDS))
-        except Exception:
-            logger.warning("Cache unavailable; fragment not stored", exc_info=True)
+    if stored is not None and stored[0] == current:
+        return stored[1]
+    value = build()
+    cache.set(key, (current, value), seconds_until_next_change(settings.PAGE_CACHE_SECONDS))
     return value
 
 
@@ -169,26 +183,21 @@ class AnonymousPageCacheMiddleware:
             if settings.SESSION_COOKIE_NAME in request.COOKIES and not response.has_header("Cache-Control"):
                 patch_cache_control(response, private=True, no_cache=True)
             return response
-        current = generation()
-        if current is None:
-            return self.get_response(request)
         query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
-        key = _key("page", request.get_host(), request.path, query, current)
-        try:
-            stored = cache.get(key)
-        except Exception:
-            stored = None
-        if stored is not None:
-            return self._rebuild(stored)
+        key = _key("page", request.get_host(), request.path, query)
+        current, stored = _lookup(key)
+        if current is None:  # no cache to be had: serve as if caching were off
+            return self.get_response(request)
+        if stored is not None and stored[0] == current:
+            return self._rebuild(stored[1:])
         response = self.get_response(request)
         if self._response_is_cacheable(request, response):
             ttl = seconds_until_next_change(settings.PAGE_CACHE_SECONDS)
             self._public_headers(response, ttl)
+            if not response.has_header("ETag"):
+                set_response_etag(response)  # once, here, rather than on every hit
             headers = [(k, v) for k, v in response.items() if k.lower() not in ("set-cookie", "x-cache")]
-            try:
-                cache.set(key, (response.status_code, headers, response.content), ttl)
-            except Exception:
-                logger.warning("Cache unavailable; page not stored", exc_info=True)
+            cache.set(key, (current, response.status_code, headers, response.content), ttl)
             response["X-Cache"] = "MISS"
         return response
 

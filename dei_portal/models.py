@@ -130,6 +130,7 @@ def first_of_each_audience(queryset, *related):
             in_audience=Window(Count("pk"), **by_audience),
         )
         .filter(rank__lte=HomePage.per_audience)
+        .defer_streamfields()
         .select_related("audience", *related)
         .order_by("audience__sort_order", "audience__name", "path")
     )
@@ -220,15 +221,17 @@ class HomePage(BasePage):
         """
         prefixes = [self.url_path + "/".join(path_components[: i + 1]) + "/" for i in range(len(path_components))]
         ancestors = [self.path[:i] for i in range(self.steplen, len(self.path) + 1, self.steplen)]
-        chain = list(
-            Page.objects.filter(
-                Q(path__in=ancestors) | Q(url_path__in=prefixes, path__startswith=self.path, depth__gt=self.depth)
-            )
+        # Candidates by slug (indexed; url_path is not), narrowed to the exact url_paths here.
+        below_here = Q(path__startswith=self.path, depth__gt=self.depth, depth__lte=self.depth + len(prefixes))
+        rows = list(
+            Page.objects.filter(Q(path__in=ancestors) | Q(below_here, slug__in=set(path_components)))
             .annotate(restricted=Exists(PageViewRestriction.objects.filter(page_id=OuterRef("pk"))))
             .order_by("depth")
         )
-        below = chain[len(ancestors) :]
-        if [page.url_path for page in below] != prefixes or len(chain) != len(ancestors) + len(prefixes):
+        above = [page for page in rows if page.path in ancestors]
+        below = [page for page in rows if page.depth > self.depth and page.url_path in prefixes]
+        chain = above + below
+        if [page.url_path for page in below] != prefixes or len(above) != len(ancestors):
             return super().route(request, path_components)
         if not below:
             target = self
@@ -296,7 +299,9 @@ class StatementIndexPage(BasePage):
         context = super().get_context(request, *args, **kwargs)
         from .search import discoverable  # live, public and not past expiry
 
-        statements = with_card_images(discoverable(StatementPage.objects.child_of(self)).order_by("path"))
+        statements = with_card_images(
+            discoverable(StatementPage.objects.child_of(self)).defer_streamfields().order_by("path")
+        )
         context["statements"] = paginate(request, statements, self.per_page)
         return context
 

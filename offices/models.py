@@ -49,6 +49,7 @@ class _AudienceListingPage(BasePage):
         children = with_card_images(
             discoverable(self.child_model.objects.child_of(self))
             .select_related("audience")
+            .defer_streamfields()
             .order_by("audience__sort_order", "audience__name", "path")
         )
         items = paginate(request, children, self.per_page)
