@@ -19,7 +19,7 @@ from dei_portal.search import discoverable
 from .models import AnnouncementIndexPage, AnnouncementPage
 
 FEED_LENGTH = 20
-CALENDAR_LENGTH = 200  # events in the calendar file, at most (the latest by start time)
+CALENDAR_LENGTH = 50  # events in the calendar file, at most (the latest by start time)
 
 
 def current_site(request):

@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
 from dei_portal.listing import paginate, with_card_images
+from dei_portal.search import discoverable
 from dei_portal.models import BasePage, base_promote_panels
 
 
@@ -53,10 +54,7 @@ class AnnouncementIndexPage(BasePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         announcements = (
-            AnnouncementPage.objects.child_of(self)
-            .live()
-            .public()
-            .filter(models.Q(expire_at__isnull=True) | models.Q(expire_at__gt=timezone.now()))
+            discoverable(AnnouncementPage.objects.child_of(self))
             .select_related("category")
             .defer_streamfields()
             .order_by("-date", "-first_published_at", "-pk")

@@ -20,7 +20,7 @@ import re
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import DateField, Exists, F, OuterRef, TextField, Value
+from django.db.models import DateField, Exists, F, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Length, Substr
 from django.shortcuts import render
 from django.utils import timezone
@@ -39,20 +39,29 @@ WORD = re.compile(r"[^\W_]+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def discoverable(queryset):
+def discoverable(queryset, for_search=False):
     """Pages a visitor may find: live, public and not past expiry.
 
-    Expiry is checked through ``id`` (a FilterField on every page), so the result can
-    still be searched: the search backends only filter on indexed FilterFields.
+    Public means no view restriction on the page or an ancestor: no restriction whose
+    page's tree path starts this page's path. (Wagtail's ``.public()`` says the same but
+    runs a query of its own on every call.)
+
+    ``for_search=True`` states both rules through ``id`` (a FilterField on every page), so
+    the result can still be searched: search backends only filter on indexed
+    FilterFields. Elsewhere they are plain conditions on each row, which the database
+    checks only for the rows the query is about anyway.
     """
-    expired = Page.objects.filter(expire_at__lte=timezone.now()).values("id")
-    # Wagtail's .public() runs a query of its own for every call; this subquery says the
-    # same in the one query: no view restriction on the page or an ancestor (a page
-    # whose tree path starts with the restricted page's path).
-    # (Through ``id``, as expiry is, so search backends can filter on it.)
+    now = timezone.now()
     restriction = PageViewRestriction.objects.filter(page__path=Substr(OuterRef("path"), 1, Length("page__path")))
-    private = Page.objects.filter(Exists(restriction)).values("id")
-    return queryset.live().exclude(id__in=private).exclude(id__in=expired)
+    if for_search:
+        private = Page.objects.filter(Exists(restriction)).values("id")
+        expired = Page.objects.filter(expire_at__lte=now).values("id")
+        return queryset.live().exclude(id__in=private).exclude(id__in=expired)
+    return (
+        queryset.live()
+        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
+        .exclude(Exists(restriction))
+    )
 
 
 def searchable_types():
@@ -104,7 +113,7 @@ def _evaluated(results):
 
 def search_pages(words):
     """(results, how they matched): "all", "fuzzy", "any" or "none"."""
-    pages = discoverable(Page.objects.type(*searchable_types()))
+    pages = discoverable(Page.objects.type(*searchable_types()), for_search=True)
     text = " ".join(words)
     results = _evaluated(pages.search(text, operator="and"))
     if results is not None:
