@@ -20,7 +20,7 @@ import re
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import DateField, Exists, F, OuterRef, Q, TextField, Value
+from django.db.models import DateField, Exists, F, Max, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Length, Substr
 from django.shortcuts import render
 from django.utils import timezone
@@ -195,8 +195,17 @@ class DiscoverableSitemap(Sitemap):
     time that the scheduled publishing job has not unpublished yet).
 
     Generic pages, not specific ones: no page type here changes ``get_sitemap_urls``, and
-    Wagtail's specific pages would cost a query per 2,000 pages per type.
+    Wagtail's specific pages would cost a query per 2,000 pages per type. /sitemap.xml is
+    an index of sitemap pages of ``limit`` URLs each (/sitemap-pages.xml?p=N), so no
+    response grows with the site.
     """
+
+    limit = 500
+
+    def get_latest_lastmod(self):
+        # Django's default reads every page; one aggregate says the same.
+        latest = self.items().aggregate(latest=Max("last_published_at"))["latest"]
+        return latest
 
     def items(self):
         root = self.get_wagtail_site().root_page

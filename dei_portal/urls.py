@@ -3,18 +3,23 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import index as sitemap_index
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from announcements import feeds
 from dei_portal import search, two_factor
 
+SITEMAPS = {"pages": search.DiscoverableSitemap}
+
 urlpatterns = [
     # Two-factor setup and verification for the admin (before the admin itself).
     path("admin-2fa/", include(two_factor.urls)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("sitemap.xml", sitemap, {"sitemaps": {"wagtail": search.DiscoverableSitemap}}),
+    # An index of sitemap pages (500 URLs each), so no sitemap response grows with the site.
+    path("sitemap.xml", sitemap_index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"}),
+    path("sitemap-<section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8")),
     path("search/", search.search, name="search"),
     # Feeds of the announcements; before Wagtail's catch-all, which serves /announcements/ itself.

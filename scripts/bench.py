@@ -513,7 +513,7 @@ def discover(port):
     urls["rss"] = reverse("announcements_rss")
     urls["atom"] = reverse("announcements_atom")
     urls["ics"] = reverse("announcements_ics")
-    urls["sitemap"] = "/sitemap.xml"
+    urls["sitemap"] = "/sitemap-pages.xml?p=2"  # a full sitemap page (500 URLs); /sitemap.xml is the index
 
     mix = [urls[key] for key, _, _ in PAGE_TYPES if key in urls]
     for model in (OfficePage, OrganizationPage, StatementPage, AnnouncementPage, StandardPage):

@@ -88,3 +88,20 @@ def superuser(db, django_user_model):
 def superuser_client(client, superuser):
     """A superuser past the two-factor step."""
     return login_verified(client, superuser)
+
+
+def sitemap_locs(client):
+    """Every page URL in the sitemap: /sitemap.xml is an index of sitemap pages."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urlsplit
+
+    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    locs = []
+    for sitemap in ET.fromstring(index.content).iter(f"{namespace}sitemap"):
+        url = urlsplit(sitemap.find(f"{namespace}loc").text)
+        page = client.get(f"{url.path}?{url.query}" if url.query else url.path)
+        assert page.status_code == 200
+        locs += [loc.text for loc in ET.fromstring(page.content).iter(f"{namespace}loc")]
+    return locs

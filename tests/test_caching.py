@@ -89,7 +89,8 @@ def test_cdn_max_age_is_capped_by_the_next_expiry(client, tree, cached):
 
 
 def test_feeds_search_and_sitemap_are_cached_too(client, tree, cached):
-    warm(client, "/announcements/feed/rss/", "/announcements/events.ics", "/sitemap.xml", "/search/?query=lecture")
+    warm(client, "/announcements/feed/rss/", "/announcements/events.ics", "/sitemap.xml", "/sitemap-pages.xml",
+         "/search/?query=lecture")
 
 
 def test_query_strings_are_part_of_the_key(client, tree, cached):
@@ -165,7 +166,7 @@ def test_not_found_pages_are_not_stored(client, tree, cached):
 
 
 def test_publishing_a_new_page_shows_at_once_everywhere(client, tree, cached):
-    urls = ["/", "/announcements/", "/announcements/feed/rss/", "/sitemap.xml", "/search/?query=scholarship"]
+    urls = ["/", "/announcements/", "/announcements/feed/rss/", "/sitemap-pages.xml", "/search/?query=scholarship"]
     warm(client, *urls)
     page = AnnouncementPageFactory(parent=tree["announcements"], title="Scholarship deadline", live=False)
     page.save_revision().publish()

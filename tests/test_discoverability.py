@@ -23,6 +23,7 @@ from wagtail.models import Page, PageViewRestriction, Site
 from announcements.factories import AnnouncementPageFactory
 from dei_portal.factories import StandardPageFactory, StatementPageFactory
 from offices.factories import OfficePageFactory, OrganizationPageFactory
+from tests.conftest import sitemap_locs
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -148,8 +149,7 @@ def ical(client, world):
 
 
 def sitemap(client, world):
-    root = ET.fromstring(client.get("/sitemap.xml").content)
-    return "\n".join(loc.text for loc in root.iter(f"{SITEMAP}loc"))
+    return "\n".join(sitemap_locs(client))
 
 
 CHANNELS = {
@@ -357,11 +357,22 @@ def test_long_headlines_are_shortened_for_search_engines(client, tree):
 
 
 def test_sitemap_lists_every_live_public_page_with_absolute_urls(client, tree):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    locs = [loc.text for loc in ET.fromstring(response.content).iter(f"{SITEMAP}loc")]
+    locs = sitemap_locs(client)
     assert sorted(locs) == sorted(tree[key].full_url for key in PAGE_KEYS)
     assert all(loc.startswith("http://localhost/") for loc in locs)
+
+
+def test_sitemap_is_an_index_of_pages_of_500_urls(client, tree):
+    for number in range(520):
+        OfficePageFactory(parent=tree["offices"], title=f"Office number {number}", audience=tree["md"])
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    pages = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
+    assert pages == ["http://testserver/sitemap-pages.xml", "http://testserver/sitemap-pages.xml?p=2"]
+    assert all(lastmod.text for lastmod in index.iter(f"{SITEMAP}lastmod"))
+    second = ET.fromstring(client.get("/sitemap-pages.xml?p=2").content)
+    assert len(list(second.iter(f"{SITEMAP}loc"))) == 520 + len(PAGE_KEYS) - 500
+    assert len(sitemap_locs(client)) == 520 + len(PAGE_KEYS)
+    assert client.get("/sitemap-pages.xml?p=3").status_code == 404
 
 
 def test_robots_txt(client, tree):

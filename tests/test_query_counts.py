@@ -45,6 +45,7 @@ PAGES = [
     ("/announcements/feed/atom/", LISTING),
     ("/announcements/events.ics", LISTING),
     ("/sitemap.xml", LISTING),
+    ("/sitemap-pages.xml", LISTING),
 ]
 
 
