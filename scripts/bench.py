@@ -82,6 +82,10 @@ PAGE_TYPES = [
     ("atom", "Atom feed", "feed"),
     ("ics", "iCalendar", "feed"),
     ("sitemap", "sitemap", "other"),
+    # Not a target: robots.txt is a plain Django template view that runs no SQL, through the
+    # same middleware. It is the most a dynamic response can do on this server, which puts
+    # the other rows (and the cache-off targets) in proportion.
+    ("floor", "Django view, no SQL", "reference"),
 ]
 LABELS = {key: label for key, label, _ in PAGE_TYPES} | {"static": "static file (baseline)"}
 GROUPS = {key: group for key, _, group in PAGE_TYPES} | {"static": "static"}
@@ -514,6 +518,7 @@ def discover(port):
     urls["atom"] = reverse("announcements_atom")
     urls["ics"] = reverse("announcements_ics")
     urls["sitemap"] = "/sitemap-pages.xml?p=2"  # a full sitemap page (500 URLs); /sitemap.xml is the index
+    urls["floor"] = "/robots.txt"
 
     mix = [urls[key] for key, _, _ in PAGE_TYPES if key in urls]
     for model in (OfficePage, OrganizationPage, StatementPage, AnnouncementPage, StandardPage):
@@ -893,7 +898,7 @@ def evaluate(results, args):
     on = results.get("on")
     if on:
         for row in on["rows"]:
-            if row["group"] != "static":
+            if row["group"] not in ("static", "reference"):
                 ratio = row.get("ratio_to_static")
                 add(f"cache on: {row['label']} ≥ {TARGET_EVERY_PAGE_CACHE_ON:.0%} of static req/s",
                     ratio is not None and ratio >= TARGET_EVERY_PAGE_CACHE_ON,
