@@ -5,33 +5,60 @@ only our page cache uses the cache: Wagtail keeps its site root paths and image
 renditions there too. This backend logs the error and answers as an empty cache would
 (a miss on read, nothing stored on write), so the site keeps serving pages straight
 from the database until Redis is back.
+
+After a failure the process stops asking Redis for ``RETRY_SECONDS``: reads are misses
+and cache fills are dropped at once, so an outage costs no connection attempts or
+timeouts per request and logs one warning per process, not one per call. Invalidations
+(``incr``, ``delete``, ``delete_many``, ``clear``) are always attempted: a publish while
+this process still counts Redis as down must reach a Redis that has come back.
 """
 
 import logging
+import time
 
 from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
+RETRY_SECONDS = 2.0
+ALWAYS_ATTEMPTED = {"incr", "delete", "delete_many", "clear"}
+
 
 def _miss(default=None):
     def decorator(method):
-        def wrapper(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except Exception as error:  # redis.exceptions.ConnectionError, TimeoutError…
-                if method.__name__ == "incr" and isinstance(error, ValueError):
-                    raise  # a missing key, not an outage
-                logger.warning("Cache unavailable (%s): %s", method.__name__, error)
-                return default() if callable(default) else default
+        name = method.__name__
 
-        wrapper.__name__ = method.__name__
+        def wrapper(self, *args, **kwargs):
+            if name not in ALWAYS_ATTEMPTED and time.monotonic() < self._down_until:
+                return default() if callable(default) else default
+            try:
+                result = method(self, *args, **kwargs)
+            except Exception as error:  # redis.exceptions.ConnectionError, TimeoutError…
+                if name == "incr" and isinstance(error, ValueError):
+                    raise  # a missing key, not an outage
+                if time.monotonic() >= self._down_until:
+                    logger.warning(
+                        "Cache unavailable (%s: %s); serving without it, next try in %.0f s",
+                        name, error, RETRY_SECONDS,
+                    )
+                self._down_until = time.monotonic() + RETRY_SECONDS
+                self._was_down = True
+                return default() if callable(default) else default
+            if self._was_down:
+                self._was_down = False
+                logger.warning("Cache available again")
+            return result
+
+        wrapper.__name__ = name
         return wrapper
 
     return decorator
 
 
 class ResilientRedisCache(RedisCache):
+    _down_until = 0.0  # time.monotonic() until which Redis counts as down (per process)
+    _was_down = False
+
     get = _miss(None)(RedisCache.get)
     get_many = _miss(dict)(RedisCache.get_many)
     has_key = _miss(False)(RedisCache.has_key)

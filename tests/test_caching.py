@@ -362,3 +362,50 @@ def test_with_redis_down_pages_are_still_served(client, tree, cached, caplog):
             assert not response.has_header("X-Cache")
         tree["office"].save_revision().publish()  # invalidating fails quietly too
     assert "Cache unavailable" in caplog.text
+
+
+def test_an_outage_logs_once_and_costs_no_retries_until_the_retry_time(client, tree, cached, caplog, monkeypatch):
+    """While Redis is down the backend stops asking it for RETRY_SECONDS: one warning per
+    process, not one per cache call, and no connection attempt per request."""
+    from django.core.cache import caches
+
+    from dei_portal import cache_backends
+
+    down = {"default": {**REDIS["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=down):
+        backend = caches["default"]
+        attempts = []
+        for name in ("get", "get_many", "set", "add", "set_many"):
+            original = getattr(backend._cache, name)
+            monkeypatch.setattr(
+                backend._cache, name, lambda *a, _original=original, **k: attempts.append(a) or _original(*a, **k)
+            )
+        for _ in range(5):
+            assert client.get("/offices/").status_code == 200
+        warnings = [r for r in caplog.records if r.name == "dei_portal.cache_backends" and "unavailable" in r.message]
+        assert len(warnings) == 1, [r.message for r in warnings]
+        assert len(attempts) == 1  # the first call failed; the rest were answered without asking
+        # After the retry time, Redis is asked again (and found still down: one more warning).
+        backend._down_until = 0.0
+        assert client.get("/offices/").status_code == 200
+        assert len(attempts) == 2
+
+
+@pytest.mark.skipif(not redis_available(), reason="needs Redis on 127.0.0.1:6379 (CI has it)")
+def test_invalidation_reaches_a_redis_that_came_back_before_the_retry_time(cached):
+    """A process that still counts Redis as down skips reads and fills, but never an
+    invalidation: a publish just after Redis returns must move the generation there."""
+    from django.core.cache import caches
+
+    with override_settings(CACHES=REDIS):
+        backend = caches["default"]
+        backend.clear()
+        backend.set(page_cache.GENERATION_KEY, 5, timeout=None)
+        backend._down_until = float("inf")  # as if a call had just failed
+        assert backend.get(page_cache.GENERATION_KEY) is None  # reads: a miss, Redis not asked
+        backend.set("other", 1)  # fills: dropped
+        page_cache._bump()
+        backend._down_until = 0.0
+        assert backend.get(page_cache.GENERATION_KEY) == 6
+        assert backend.get("other") is None
+        backend.clear()
