@@ -392,3 +392,18 @@ def test_search_results_are_not_indexed(client, tree):
     assert page.find("meta", attrs={"name": "robots"})["content"] == "noindex"
     assert page.find("link", rel="canonical") is None
     assert soup(client.get("/")).find("meta", attrs={"name": "robots"}) is None
+
+
+def test_share_image_on_another_host_is_not_prefixed_with_this_one(client, tree, picture, settings):
+    """Media on object storage or a CDN (an absolute MEDIA_URL): og:image and the JSON-LD
+    image are the rendition's own URL, not this host glued in front of it."""
+    settings.MEDIA_URL = "https://media.example.org/media/"
+    page = tree["statement"]
+    page.share_image = picture
+    page.save_revision().publish()
+    response = client.get(page.url)
+    url = picture.get_rendition("fill-1200x630").url
+    assert url.startswith("https://media.example.org/media/")
+    assert soup(response).head.find("meta", property="og:image")["content"] == url
+    data = json.loads(soup(response).find("script", type="application/ld+json").string)
+    assert data["@graph"][1]["image"] == url
