@@ -14,8 +14,7 @@ SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # No reverse proxy in front: lock out by the connecting address.
-AXES_IPWARE_PROXY_COUNT = 0
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+TRUSTED_PROXY_COUNT = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ROOT_URLCONF = "scripts.demo_urls"
 LOGGING["root"]["level"] = "ERROR"  # noqa: F405 (no "Not Found" lines for the 404 check)

@@ -446,3 +446,50 @@ def test_lockout_page_gives_the_cool_off_from_settings(client, django_user_model
         response = password_login(client, "anyone", f"guess-{attempt}")
     assert response.status_code == 429
     assert re.search(r"Try again in 1 minute\b", text(response))
+
+
+# --- The lockout behind reverse proxies (dei_portal/client_ip.py) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "proxies, forwarded_for, expected",
+    [
+        (0, "203.0.113.5", "10.0.0.9"),  # no proxy trusted: the header is the visitor's own words
+        (1, "", "10.0.0.9"),  # not through the proxy (a health check): the connecting address
+        (1, "203.0.113.5", "203.0.113.5"),  # Varnish appended the visitor
+        (1, "198.51.100.7, 203.0.113.5", "203.0.113.5"),  # a forged entry in front is ignored
+        (2, "198.51.100.7, 203.0.113.5, 192.0.2.1", "203.0.113.5"),  # CDN, then Varnish
+        (2, "203.0.113.5", "10.0.0.9"),  # fewer entries than proxies: not through them
+        (1, "not-an-address", "10.0.0.9"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_lockout_counts_the_address_the_trusted_proxies_saw(settings, rf, proxies, forwarded_for, expected):
+    from dei_portal.client_ip import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.post(LOGIN, REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded_for)
+    assert client_ip(request) == expected
+
+
+def test_behind_a_proxy_one_visitors_failures_do_not_lock_out_another(client, django_user_model, settings):
+    """Every request reaches the app from the proxy's address; the lockout must still tell
+    visitors apart, and a forged X-Forwarded-For must neither dodge nor transfer a lockout."""
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def password_login(client, username, password=PASSWORD, **meta):  # the headers in META
+        return client.post(LOGIN, {"username": username, "password": password}, **meta)
+
+    make_user(django_user_model, "alex", "Editors")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    for attempt in range(5):
+        password_login(client, "alex", f"guess-{attempt}", **attacker)
+    assert password_login(client, "alex", **attacker).status_code == 429
+    # The attacker claims to be someone else: the proxy's entry (rightmost) still names them.
+    forged = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7, 203.0.113.5"}
+    assert password_login(client, "alex", **forged).status_code == 429
+    # The real editor, through the same proxy from another address, signs in.
+    editor = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    response = password_login(client, "alex", **editor)
+    assert response.status_code == 302 and logged_in(client)

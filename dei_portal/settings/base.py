@@ -158,7 +158,10 @@ AXES_RESET_ON_SUCCESS = True
 # so nobody can keep a colleague's account locked by guessing.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "two_factor/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The address a lockout counts: REMOTE_ADDR, or behind N reverse proxies the entry N places
+# from the right of X-Forwarded-For (dei_portal/client_ip.py). 0 here; production sets it.
+AXES_CLIENT_IP_CALLABLE = "dei_portal.client_ip.client_ip"
+TRUSTED_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
 # Sessions end after 8 hours, and when the browser closes.
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -30,10 +30,15 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (dei_portal/security.py): the same strict policy as everywhere,
+# plus: browsers fetch any http:// address a page still holds over https://.
+CSP_UPGRADE_INSECURE_REQUESTS = True
+# Trying out a policy change: CSP_REPORT_ONLY=true sends it as Content-Security-Policy-Report-Only.
+CSP_REPORT_ONLY = os.environ.get("CSP_REPORT_ONLY", "false").lower() == "true"
 
 # Behind a reverse proxy, lock out by the visitor's address, not the proxy's.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "1"))
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# (One proxy by default: Varnish or the load balancer; AXES_PROXY_COUNT=2 with a CDN before it.)
+TRUSTED_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "1"))
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
