@@ -1,4 +1,4 @@
-"""dei_portal/image_tags.py: Wagtail's image tags, with each tag's filters parsed once."""
+"""dei_portal/templatetags/image_tags.py: Wagtail's image tags, with each tag's filters parsed once."""
 
 import inspect
 from unittest import mock
@@ -9,7 +9,7 @@ from django.template import Context, Engine, Template
 from dei_portal.factories import ImageFactory
 
 TAGS = (
-    "{% load wagtailimages_tags %}"
+    "{% load image_tags %}"
     "{% picture img format-{avif,webp,jpeg} fill-{400x225,800x450} sizes='100vw' alt='' %}"
     "{% srcset_image img width-{200,400} sizes='100vw' alt='' %}"
     "{% image img max-160x80 format-webp alt='' %}"
@@ -22,14 +22,24 @@ def image(db):
     return ImageFactory(title="Poster")
 
 
+def test_the_site_templates_load_the_project_library():
+    """Every template of the site that uses image tags loads them from image_tags."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        assert "wagtailimages_tags" not in path.read_text(), path
+
+
 def test_the_project_library_is_what_templates_load():
     template = Template(TAGS)
     node_modules = {type(node).__module__ for node in template.nodelist if "Image" in type(node).__name__}
-    assert node_modules == {"dei_portal.image_tags"}
+    assert node_modules == {"dei_portal.templatetags.image_tags"}
 
 
 def test_same_html_as_wagtails_own_tags(image):
-    wagtail = Engine(libraries={"wagtailimages_tags": "wagtail.images.templatetags.wagtailimages_tags"})
+    wagtail = Engine(libraries={"image_tags": "wagtail.images.templatetags.wagtailimages_tags"})
     ours = Template(TAGS).render(Context({"img": image}))
     theirs = wagtail.from_string(TAGS).render(Context({"img": image}))
     assert ours == theirs
@@ -47,7 +57,7 @@ def test_filters_are_parsed_once_per_template_not_per_render(image):
     assert parse.call_count == 0
 
     # Wagtail's own nodes parse every spec on every render (what this module saves).
-    wagtail = Engine(libraries={"wagtailimages_tags": "wagtail.images.templatetags.wagtailimages_tags"})
+    wagtail = Engine(libraries={"image_tags": "wagtail.images.templatetags.wagtailimages_tags"})
     theirs = wagtail.from_string(TAGS)
     theirs.render(Context({"img": image}))
     with mock.patch.object(inspect, "getcallargs", wraps=inspect.getcallargs) as parse:
@@ -57,7 +67,7 @@ def test_filters_are_parsed_once_per_template_not_per_render(image):
 
 def test_one_template_serves_different_images(image):
     other = ImageFactory(title="Logo", width=300, height=300)
-    template = Template("{% load wagtailimages_tags %}{% image img fill-80x80 as r %}{{ r.url }} {{ r.image_id }}")
+    template = Template("{% load image_tags %}{% image img fill-80x80 as r %}{{ r.url }} {{ r.image_id }}")
     first = template.render(Context({"img": image}))
     second = template.render(Context({"img": other}))
     assert first.split()[1] == str(image.pk)
@@ -69,4 +79,4 @@ def test_bad_specs_are_still_template_errors():
     from django.template import TemplateSyntaxError
 
     with pytest.raises(TemplateSyntaxError):
-        Template("{% load wagtailimages_tags %}{% image img %}")
+        Template("{% load image_tags %}{% image img %}")

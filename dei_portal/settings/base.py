@@ -97,8 +97,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
             ],
-            # Wagtail's image tags with filters parsed once per template (dei_portal/image_tags.py).
-            "libraries": {"wagtailimages_tags": "dei_portal.image_tags"},
         },
     },
 ]

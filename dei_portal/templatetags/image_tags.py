@@ -12,9 +12,9 @@ only its spec and its parsed operations, which nothing changes after constructio
 instance serves every render. Everything else (parsing the tag, finding or creating the
 renditions, the HTML) is Wagtail's own code.
 
-The settings map the template library name ``wagtailimages_tags`` to this module
-(``TEMPLATES[0]["OPTIONS"]["libraries"]``), so templates, Wagtail's admin included, load it
-with the usual ``{% load wagtailimages_tags %}``.
+The site's templates load it as ``{% load image_tags %}`` in place of Wagtail's
+``wagtailimages_tags``: the same tags and filters (``image``, ``srcset_image``, ``picture``,
+``image_url``…), with the same syntax and output. Wagtail's admin keeps its own library.
 """
 
 from django.utils.functional import cached_property
