@@ -1,0 +1,845 @@
+"""`make scaleout`: two app servers behind Varnish on one machine, and proof that it works.
+
+    python scripts/scaleout.py [--seconds S] [--keep] [--timeout S]
+
+It builds, on loopback only, the production topology of docs/deployment.md in miniature:
+
+    client ──► varnishd (deploy/varnish/default.vcl, its own -n working directory, a free port)
+                 ├─► gunicorn app1 (dei_portal/gunicorn_conf.py, 2 workers, a free port)
+                 └─► gunicorn app2 (same code, same settings, another free port)
+               both share: a throwaway PostgreSQL database on 127.0.0.1:5432
+                           (dei_portal_scaleout_<pid>), the Redis at 127.0.0.1:6379 under a key
+                           prefix of this run's own, one media folder, one static folder
+
+The app servers run the production settings over plain HTTP (scripts/bench_settings.py, as
+`make bench` does) with CDN_MAX_AGE=300 (Varnish may keep a page 5 minutes) and
+FRONTEND_CACHE_URLS naming the Varnish, so they PURGE and BAN it on every change.
+
+Checks, each PASS or FAIL in the closing table (exit status 1 on any FAIL, 2 when the run
+itself could not be set up):
+
+  a. both app servers answer directly, and Varnish spreads requests over both (the
+     X-Served-By header it adds, and its per-backend request counters);
+  b. a page is cached: the second request is an X-Cache HIT and reaches no app server
+     (their access logs);
+  c. a draft of an office page with a new title (saved in a Django shell with app1's
+     environment) changes nothing through Varnish; a superuser then signs in to app1's admin
+     (password, then the TOTP code, as an authenticator app computes it) and publishes it with
+     the admin's Publish action (a real POST: revision.publish() in a transaction, which sends
+     page_published): the page, the home page and the offices listing show the new title on
+     the very next request through Varnish; then a notice change published in a Django shell
+     with app2's environment (a site-wide change) shows on every page that was cached;
+  d. wrk for S seconds (default 5) on a cached page and on a static file through the same
+     Varnish: requests/s of each and their ratio (target: the page ≥ 50% of the file);
+  e. a signed-in editor (a real login through Varnish) is never served from the cache, and
+     does not leave a personalised page in it.
+
+Everything it made is removed at the end (database, Redis keys, processes, temporary folder)
+unless --keep. Debian's varnish and wrk are installed with apt-get when missing (as root).
+"""
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_site import HOST, ROOT, free_port  # noqa: E402
+
+GUNICORN_CONF = ROOT / "dei_portal" / "gunicorn_conf.py"
+VCL_TEMPLATE = ROOT / "deploy" / "varnish" / "default.vcl"
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+REDIS_URL = "redis://127.0.0.1:6379/0"
+CDN_MAX_AGE = 300
+PAGE_TO_STATIC_TARGET = 0.5
+EDITOR = "scaleout-editor"
+EDITOR_PASSWORD = secrets.token_urlsafe(18)
+ADMIN = "scaleout-admin"
+ADMIN_PASSWORD = secrets.token_urlsafe(18)
+
+
+def log(message=""):
+    print(message, flush=True)
+
+
+class SetupError(Exception):
+    pass
+
+
+class OutOfTime(Exception):
+    pass
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # http.client.HTTPMessage
+        self.body = body
+
+    def header(self, name, default=""):
+        return self.headers.get(name, default)
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", errors="replace")
+
+    def cookies(self):
+        found = {}
+        for value in self.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            found[name.strip()] = rest.split(";", 1)[0]
+        return found
+
+
+def fetch(port, path, method="GET", headers=None, body=None, timeout=10):
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers={"Host": f"{HOST}:{port}", **(headers or {})})
+        response = connection.getresponse()
+        return Response(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+class Browser:
+    """Just enough of a browser for the admin's forms: keeps cookies for one origin."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, method, path, form=None):
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        response = fetch(self.port, path, method=method, headers=headers, body=body)
+        for name, value in response.cookies().items():
+            if value in ("", '""'):
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+
+def csrf_token(response):
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
+    return match.group(1) if match else ""
+
+
+def totp(hex_key, step=30, digits=6):
+    """The code an authenticator app shows now (RFC 6238, as django-otp's TOTPDevice checks it)."""
+    if step - time.time() % step < 3:
+        time.sleep(3)  # a code about to expire: wait for the next one
+    counter = int(time.time() // step).to_bytes(8, "big")
+    digest = hmac.new(bytes.fromhex(hex_key), counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    code = int.from_bytes(digest[offset:offset + 4], "big") & 0x7FFFFFFF
+    return f"{code % 10**digits:0{digits}d}"
+
+
+# --- the machine -------------------------------------------------------------------------------
+
+
+def ensure_tools():
+    missing = [tool for tool, binary in (("varnish", "varnishd"), ("wrk", "wrk")) if not shutil.which(binary)]
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SetupError(f"needs Debian's {' and '.join(missing)}: sudo apt-get install -y {' '.join(missing)}")
+    log(f"Installing Debian's {' and '.join(missing)} with apt-get …")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env, stdout=subprocess.DEVNULL)
+    # The package's own service is not ours to run: this script starts its own varnishd.
+
+
+def stop_group(process, timeout=20):
+    if process and process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        except ProcessLookupError:
+            pass
+
+
+# --- the site ----------------------------------------------------------------------------------
+
+
+class ScaleOut:
+    def __init__(self, args):
+        self.args = args
+        self.pid = os.getpid()
+        self.workdir = Path(tempfile.mkdtemp(prefix="dei-portal-scaleout-"))
+        self.workdir.chmod(0o755)  # varnishd's unprivileged child reads its working directory
+        self.db_name = f"dei_portal_scaleout_{self.pid}"
+        self.db_created = False
+        self.cache_prefix = f"dei-scaleout-{self.pid}-{secrets.token_hex(3)}"
+        self.secret_key = secrets.token_urlsafe(48)
+        self.ports = {"app1": free_port(), "app2": free_port(), "varnish": free_port()}
+        self.apps = {}
+        self.varnish = None
+        self.varnish_dir = self.workdir / "varnish"
+        self.probe_url = "/robots.txt"
+
+    # environment ----------------------------------------------------------------------------
+
+    def env(self, instance=None):
+        env = dict(os.environ)
+        for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "FRONTEND_CACHE_URLS", "PAGE_CACHE", "FRAGMENT_CACHE"):
+            env.pop(name, None)
+        env.update(
+            DJANGO_SETTINGS_MODULE="scripts.bench_settings",  # production settings over plain HTTP
+            SECRET_KEY=self.secret_key,
+            ALLOWED_HOSTS=f"{HOST},localhost",
+            DATABASE_URL=f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{self.db_name}",
+            REDIS_URL=REDIS_URL,
+            BENCH_CACHE_KEY_PREFIX=self.cache_prefix,  # this run's own keys in the shared Redis
+            STATIC_ROOT=str(self.workdir / "static"),
+            MEDIA_ROOT=str(self.workdir / "media"),  # one media folder for both app servers
+            WAGTAILADMIN_BASE_URL=f"http://{HOST}:{self.ports['varnish']}",
+            CDN_MAX_AGE=str(CDN_MAX_AGE),
+            AXES_PROXY_COUNT="1",  # behind Varnish: the visitor is the last X-Forwarded-For entry
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        )
+        if instance:
+            env.update(
+                FRONTEND_CACHE_URLS=f"http://{HOST}:{self.ports['varnish']}",
+                GUNICORN_BIND=f"{HOST}:{self.ports[instance]}",
+                WEB_CONCURRENCY="2",
+                GUNICORN_THREADS="1",
+                GUNICORN_ACCESS_LOG=str(self.workdir / f"{instance}-access.log"),
+                GUNICORN_LOG_LEVEL="warning",
+                GUNICORN_CONTROL_SOCKET="off",
+            )
+        return env
+
+    def manage(self, *args, instance=None, background=False):
+        command = [sys.executable, "manage.py", *args]
+        if background:
+            return subprocess.Popen(command, cwd=ROOT, env=self.env(instance), stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+        result = subprocess.run(command, cwd=ROOT, env=self.env(instance), capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
+            raise SetupError(f"`manage.py {args[0]}` failed (exit status {result.returncode})")
+        return result.stdout
+
+    def django(self, code, instance):
+        """Run Python in Django, in the environment of app server `instance`; its JSON answer."""
+        output = self.manage("shell", "-c", code, instance=instance)
+        for line in output.splitlines():
+            if line.startswith("SCALEOUT_JSON "):
+                return json.loads(line[len("SCALEOUT_JSON "):])
+        raise SetupError(f"no answer from the Django shell:\n{output[-2000:]}")
+
+    # database -------------------------------------------------------------------------------
+
+    def _admin(self):
+        import psycopg2
+
+        connection = psycopg2.connect(dbname="postgres", **POSTGRES)
+        connection.autocommit = True
+        return connection
+
+    def create_database(self):
+        from psycopg2 import sql
+
+        connection = self._admin()
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.db_name)))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.db_name)))
+        connection.close()
+        self.db_created = True
+
+    def drop_database(self):
+        if not self.db_created or self.args.keep:
+            return
+        from psycopg2 import sql
+
+        connection = self._admin()
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.db_name)))
+        connection.close()
+
+    def forget_redis_keys(self):
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+        keys = list(client.scan_iter(match=f"{self.cache_prefix}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start:start + 500])
+        return len(keys)
+
+    def prepare(self):
+        self.create_database()
+        log(f"Database: PostgreSQL {self.db_name} on 127.0.0.1:5432 (throwaway); Redis prefix {self.cache_prefix}")
+        started = time.monotonic()
+        collectstatic = self.manage("collectstatic", "--noinput", background=True)  # meanwhile
+        self.manage("migrate", "--noinput")
+        migrated = time.monotonic()
+        self.manage("load_demo_content")
+        loaded = time.monotonic()
+        _, errors = collectstatic.communicate()
+        if collectstatic.returncode != 0:
+            sys.stderr.write(errors[-3000:])
+            raise SetupError(f"`manage.py collectstatic` failed (exit status {collectstatic.returncode})")
+        log(
+            f"  migrated in {migrated - started:.0f} s, demo content loaded in {loaded - migrated:.0f} s "
+            f"(static files collected meanwhile)"
+        )
+
+    # processes ------------------------------------------------------------------------------
+
+    def start_app(self, instance):
+        log_file = open(self.workdir / f"{instance}.log", "wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "dei_portal.wsgi:application"],
+            cwd=ROOT,
+            env=self.env(instance),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.apps[instance] = process
+        port = self.ports[instance]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SetupError(f"{instance} exited: {self.tail(instance + '.log')}")
+            try:
+                if fetch(port, "/robots.txt", timeout=5).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise SetupError(f"{instance} did not answer within 60 s: {self.tail(instance + '.log')}")
+
+    def tail(self, name, size=2000):
+        try:
+            return (self.workdir / name).read_text(errors="replace")[-size:]
+        except OSError:
+            return ""
+
+    def render_vcl(self):
+        """deploy/varnish/default.vcl with this run's ports and probe URL (lines marked "scaleout:")."""
+        text = VCL_TEMPLATE.read_text()
+        replacements = {
+            "scaleout: probe URL": lambda line: re.sub(r'"[^"]*"', f'"{self.probe_url}"', line, count=1),
+            "scaleout: app1 port": lambda line: re.sub(r'"\d+"', f'"{self.ports["app1"]}"', line, count=1),
+            "scaleout: app2 port": lambda line: re.sub(r'"\d+"', f'"{self.ports["app2"]}"', line, count=1),
+        }
+        lines, seen = [], set()
+        for line in text.splitlines():
+            for marker, change in replacements.items():
+                if marker in line:
+                    line = change(line)
+                    seen.add(marker)
+            lines.append(line)
+        if seen != set(replacements):
+            raise SetupError(f"{VCL_TEMPLATE} lacks the lines marked {sorted(set(replacements) - seen)}")
+        path = self.workdir / "default.vcl"
+        path.write_text("\n".join(lines) + "\n")
+        path.chmod(0o644)
+        return path
+
+    def start_varnish(self):
+        vcl = self.render_vcl()
+        log_file = open(self.workdir / "varnish.log", "wb")
+        self.varnish = subprocess.Popen(
+            [
+                "varnishd", "-F",  # in the foreground, as our child: stopped with the run
+                "-n", str(self.varnish_dir),  # its own working directory: never the system's varnish
+                "-a", f"{HOST}:{self.ports['varnish']}",
+                "-T", f"{HOST}:0",
+                "-f", str(vcl),
+                "-s", "malloc,64m",
+                "-p", "ban_lurker_sleep=0.1",
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.varnish.poll() is not None:
+                raise SetupError(f"varnishd exited: {self.tail('varnish.log')}")
+            try:
+                if fetch(self.ports["varnish"], "/robots.txt", timeout=5).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise SetupError(f"varnishd did not answer within 30 s: {self.tail('varnish.log')}")
+
+    def backend_health(self):
+        """Varnish's own view of the app servers (varnishadm backend.list): {name: health}."""
+        result = subprocess.run(
+            ["varnishadm", "-n", str(self.varnish_dir), "backend.list"], capture_output=True, text=True, timeout=10
+        )
+        health = {}
+        for line in result.stdout.splitlines():  # "boot.app1   probe   5/5   healthy   <date>"
+            parts = line.split()
+            name = parts[0].rsplit(".", 1)[-1] if parts else ""
+            if name in ("app1", "app2"):
+                health[name] = next((word for word in parts if word in ("healthy", "sick")), " ".join(parts[1:4]))
+        return health
+
+    def varnish_counters(self):
+        result = subprocess.run(
+            ["varnishstat", "-n", str(self.varnish_dir), "-1", "-j"], capture_output=True, text=True, timeout=10
+        )
+        data = json.loads(result.stdout)
+        counters = data.get("counters", data)
+        return {name: value.get("value", 0) for name, value in counters.items() if isinstance(value, dict)}
+
+    def backend_requests(self):
+        counters = self.varnish_counters()
+        totals = {"app1": 0, "app2": 0}
+        for name, value in counters.items():
+            match = re.match(r"VBE\.[^.]+\.(app[12])\.req$", name)
+            if match:
+                totals[match.group(1)] += value
+        return totals
+
+    def app_requests(self, path):
+        """How many requests for `path` (exactly, query included) each app server's access log shows."""
+        counts = {}
+        for instance in ("app1", "app2"):
+            text = self.tail(f"{instance}-access.log", size=10**9)
+            counts[instance] = sum(1 for line in text.splitlines() if f'"GET {path} HTTP/' in line)
+        return counts
+
+    def cleanup(self):
+        stop_group(self.varnish)
+        for process in self.apps.values():
+            stop_group(process, timeout=35)
+        notes = []
+        try:
+            notes.append(f"{self.forget_redis_keys()} Redis keys removed")
+        except Exception as error:  # noqa: BLE001
+            notes.append(f"Redis keys not removed ({error})")
+        try:
+            self.drop_database()
+            notes.append(f"database {self.db_name} " + ("kept" if self.args.keep else "dropped"))
+        except Exception as error:  # noqa: BLE001
+            notes.append(f"database {self.db_name} not dropped ({error})")
+        if self.args.keep:
+            notes.append(f"kept {self.workdir}")
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        log("Cleaned up: " + "; ".join(notes))
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+
+class Checks:
+    def __init__(self, site, args):
+        self.site = site
+        self.args = args
+        self.vport = site.ports["varnish"]
+        self.results = []  # (check, PASS/FAIL, detail)
+
+    def record(self, check, passed, detail):
+        self.results.append((check, "PASS" if passed else "FAIL", detail))
+        log(f"  [{'PASS' if passed else 'FAIL'}] {check}: {detail}")
+
+    def get(self, path, **kwargs):
+        return fetch(self.vport, path, **kwargs)
+
+    def warm(self, path):
+        """Request `path` until Varnish answers it from its cache (at most 3 times)."""
+        response = None
+        for _ in range(3):
+            response = self.get(path)
+            if response.header("X-Cache") == "HIT":
+                break
+        return response
+
+    def setup(self):
+        """One Django shell for what the checks need: the site's address, an editor, some URLs."""
+        return self.site.django(
+            "import json\n"
+            "from django.contrib.auth import get_user_model\n"
+            "from django.contrib.auth.models import Group\n"
+            "from wagtail.models import Site\n"
+            # Absolute URLs, and the Host of Wagtail's PURGE requests, name the address visitors
+            # use. (save(), not update(): Wagtail keeps the sites' root URLs in the shared cache
+            # and a save clears them.)
+            "site = Site.objects.get(is_default_site=True)\n"
+            f"site.hostname, site.port = '{HOST}', {self.vport}\n"
+            "site.save()\n"
+            # An editor for check e (Editors need no second factor).
+            f"user = get_user_model().objects.create_user({EDITOR!r}, 'editor@example.edu', {EDITOR_PASSWORD!r})\n"
+            "user.groups.add(Group.objects.get(name='Editors'))\n"
+            # A superuser with a confirmed authenticator for check c (the admin's Publish).
+            "from django_otp.plugins.otp_totp.models import TOTPDevice\n"
+            f"admin = get_user_model().objects.create_superuser({ADMIN!r}, 'admin@example.edu', {ADMIN_PASSWORD!r})\n"
+            "device = TOTPDevice.objects.create(user=admin, name='Authenticator app', confirmed=True)\n"
+            "from offices.models import OfficePage\n"
+            "from dei_portal.models import StatementPage\n"
+            "from announcements.models import AnnouncementPage, SiteNotice\n"
+            "site = Site.objects.get(is_default_site=True)\n"
+            "office = OfficePage.objects.live().public().order_by('path').first()\n"
+            "first = lambda model: model.objects.live().public().order_by('path').first().relative_url(site)\n"
+            "notice = SiteNotice.objects.filter(live=True).order_by('sort_order').first()\n"
+            "print('SCALEOUT_JSON ' + json.dumps({'office_id': office.pk, 'office': office.relative_url(site),"
+            " 'office_title': office.title, 'statement': first(StatementPage), 'announcement': first(AnnouncementPage),"
+            " 'notice_id': notice.pk, 'notice_text': notice.text, 'totp_key': device.key}))",
+            instance="app1",
+        )
+
+    # a ----------------------------------------------------------------------------------------
+
+    def both_instances_serve(self):
+        direct = {instance: fetch(self.site.ports[instance], "/robots.txt").status for instance in ("app1", "app2")}
+        health = self.site.backend_health()
+        before = self.site.backend_requests()
+        served_by = []
+        for number in range(8):  # distinct URLs: each is a miss, fetched from the next backend
+            response = self.get(f"/search/?query=office&scaleout={number}")
+            served_by.append(response.header("X-Served-By") or "?")
+        after = self.site.backend_requests()
+        delta = {name: after[name] - before[name] for name in after}
+        passed = (
+            all(status == 200 for status in direct.values())
+            and set(served_by) == {"app1", "app2"}
+            and all(delta.values())
+            and all(health.get(name) == "healthy" for name in ("app1", "app2"))
+        )
+        self.record(
+            "a. both app servers serve",
+            passed,
+            f"direct /robots.txt: app1 {direct['app1']}, app2 {direct['app2']}; Varnish probes ({self.site.probe_url}): "
+            f"app1 {health.get('app1', '?')}, app2 {health.get('app2', '?')}; 8 misses through Varnish served by "
+            f"app1 ×{served_by.count('app1')}, app2 ×{served_by.count('app2')} (X-Served-By); "
+            f"Varnish backend requests +{delta['app1']} app1, +{delta['app2']} app2",
+        )
+
+    # b ----------------------------------------------------------------------------------------
+
+    def page_is_cached(self, path):
+        first = self.get(path)
+        time.sleep(0.3)
+        hits_before = self.site.app_requests(path)
+        second = self.get(path)
+        time.sleep(0.5)  # the access log is written after the response
+        hits_after = self.site.app_requests(path)
+        app_hits = sum(hits_after.values()) - sum(hits_before.values())
+        passed = first.status == 200 and second.status == 200 and second.header("X-Cache") == "HIT" and app_hits == 0
+        self.record(
+            "b. a page is cached by Varnish",
+            passed,
+            f"GET {path}: 1st X-Cache {first.header('X-Cache')} (rendered by {first.header('X-Served-By')}, "
+            f"Cache-Control '{first.header('Cache-Control')}'), 2nd X-Cache {second.header('X-Cache')} "
+            f"(Age {second.header('Age')}); app server requests for {path} during the 2nd: {app_hits}",
+        )
+
+    # c ----------------------------------------------------------------------------------------
+
+    def admin_publish(self, page_id):
+        """Sign in to app1's admin as a superuser (password, then the TOTP code) and publish the
+        page's latest revision with the admin's Publish bulk action: a real admin POST."""
+        browser = Browser(self.site.ports["app1"])
+        steps = []
+        form = browser.request("GET", "/admin/login/")
+        login = browser.request("POST", "/admin/login/", form={
+            "csrfmiddlewaretoken": csrf_token(form), "username": ADMIN, "password": ADMIN_PASSWORD, "next": "/admin/"})
+        steps.append(f"login {login.status}")
+        verify_url = "/admin-2fa/verify/?next=/admin/"
+        form = browser.request("GET", verify_url)
+        verify = browser.request("POST", verify_url, form={
+            "csrfmiddlewaretoken": csrf_token(form), "token": totp(self.admin_totp_key)})
+        steps.append(f"two-factor {verify.status}")
+        publish_url = f"/admin/bulk/wagtailcore/page/publish/?id={page_id}&next=/admin/"
+        form = browser.request("GET", publish_url)
+        publish = browser.request("POST", publish_url, form={"csrfmiddlewaretoken": csrf_token(form)})
+        steps.append(f"Publish {publish.status}")
+        ok = login.status == 302 and verify.status == 302 and form.status == 200 and publish.status == 302
+        return ok, ", ".join(steps)
+
+    def publish_is_visible(self, urls):
+        office, home = urls["office"], "/"
+        pages = (office, home, "/offices/")
+        warmed = {path: self.warm(path).header("X-Cache") for path in pages}
+        token = secrets.token_hex(3)
+        new_title = f"{urls['office_title']} (renamed {token})"
+        # An editor saves a draft with the new title: the public site must not change.
+        self.site.django(
+            "import json\n"
+            "from offices.models import OfficePage\n"
+            f"page = OfficePage.objects.get(pk={urls['office_id']})\n"
+            f"page.title = {new_title!r}\n"
+            "page.save_revision(log_action=True)\n"
+            "print('SCALEOUT_JSON ' + json.dumps(True))",
+            instance="app1",
+        )
+        draft = self.get(office)
+        draft_hidden = draft.header("X-Cache") == "HIT" and token not in draft.text
+        counters_before = self.site.varnish_counters()
+        admin_ok, admin_steps = self.admin_publish(urls["office_id"])
+        counters_after = self.site.varnish_counters()
+        after = {path: self.get(path) for path in pages}
+        objects_purged = counters_after.get("MAIN.n_obj_purged", 0) - counters_before.get("MAIN.n_obj_purged", 0)
+        bans_added = counters_after.get("MAIN.bans_added", 0) - counters_before.get("MAIN.bans_added", 0)
+        shows = {path: token in response.text for path, response in after.items()}
+        passed = (
+            all(state == "HIT" for state in warmed.values())
+            and draft_hidden
+            and admin_ok
+            and objects_purged >= 1
+            and bans_added >= 1
+            and all(shows.values())
+            and all(response.header("X-Cache") != "HIT" for response in after.values())
+        )
+        self.record(
+            "c. admin publish on app1 visible at once",
+            passed,
+            f"before: {', '.join(f'{path} {state}' for path, state in warmed.items())}; a draft with a new title "
+            f"saved: {office} still {draft.header('X-Cache')} with the "
+            f"{'old title' if token not in draft.text else 'DRAFT TITLE'}; superuser on app1's admin: {admin_steps} "
+            f"(Varnish: {objects_purged} object(s) PURGEd by Wagtail, {bans_added} BAN(s) on commit); next request: "
+            + ", ".join(
+                f"{path} {response.header('X-Cache')} {'new title' if shows[path] else 'OLD TITLE'}"
+                for path, response in after.items()
+            ),
+        )
+
+    def notice_change_clears_every_page(self, urls):
+        paths = ["/", urls["office"], "/offices/", "/organizations/", "/statements/", urls["statement"],
+                 "/announcements/", urls["announcement"], "/search/?query=equity"]
+        warmed = {path: self.warm(path).header("X-Cache") for path in paths}
+        token = secrets.token_hex(3)
+        new_text = f"Scale-out check {token}: the spring lecture is open for registration."
+        self.site.django(
+            "import json\n"
+            "from django.db import transaction\n"
+            "from announcements.models import SiteNotice\n"
+            f"notice = SiteNotice.objects.get(pk={urls['notice_id']})\n"
+            f"notice.text = {new_text!r}\n"
+            "with transaction.atomic():\n"
+            "    notice.save_revision(log_action=True).publish()\n"
+            "print('SCALEOUT_JSON ' + json.dumps(True))",
+            instance="app2",
+        )
+        after = {path: self.get(path) for path in paths}
+        fresh = [path for path, response in after.items() if new_text in response.text]
+        not_hit = [path for path, response in after.items() if response.header("X-Cache") != "HIT"]
+        passed = all(state == "HIT" for state in warmed.values()) and len(fresh) == len(paths) == len(not_hit)
+        self.record(
+            "c. notice change through app2 clears every page",
+            passed,
+            f"{sum(state == 'HIT' for state in warmed.values())}/{len(paths)} pages cached (HIT) before; "
+            f"after publishing the notice: {len(fresh)}/{len(paths)} show the new text on the next request, "
+            f"{len(not_hit)}/{len(paths)} fetched afresh (not HIT)",
+        )
+
+    # d ----------------------------------------------------------------------------------------
+
+    def wrk(self, path):
+        result = subprocess.run(
+            ["wrk", "-t2", "-c16", f"-d{self.args.seconds}s", "-H", "Accept-Encoding: gzip",
+             f"http://{HOST}:{self.vport}{path}"],
+            capture_output=True,
+            text=True,
+            timeout=self.args.seconds + 30,
+        )
+        output = result.stdout
+        rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+        errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+        socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+        latency = re.search(r"Latency\s+(\S+)", output)
+        return {
+            "rps": float(rate.group(1)) if rate else 0.0,
+            "errors": (int(errors.group(1)) if errors else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
+            "latency": latency.group(1) if latency else "?",
+        }
+
+    def speed(self):
+        home = self.warm("/")
+        stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]+\.css)"', home.text)
+        static = stylesheet.group(1) if stylesheet else "/static/css/site.css"
+        static_warm = self.warm(static)
+        app_before = self.site.app_requests("/")
+        page_run = self.wrk("/")
+        static_run = self.wrk(static)
+        time.sleep(0.5)
+        app_after = self.site.app_requests("/")
+        app_hits = sum(app_after.values()) - sum(app_before.values())
+        ratio = page_run["rps"] / static_run["rps"] if static_run["rps"] else 0.0
+        passed = (
+            home.header("X-Cache") == "HIT"
+            and static_warm.header("X-Cache") == "HIT"
+            and ratio >= PAGE_TO_STATIC_TARGET
+            and page_run["errors"] == 0
+            and static_run["errors"] == 0
+        )
+        gzip = {"Accept-Encoding": "gzip"}  # the size wrk's responses had
+        self.speed_rows = [
+            ("cached page /", page_run, len(self.get("/", headers=gzip).body)),
+            (f"static file {static}", static_run, len(self.get(static, headers=gzip).body)),
+        ]
+        self.record(
+            "d. cached page near static speed",
+            passed,
+            f"through Varnish, wrk {self.args.seconds} s, 2 threads, 16 connections: page {page_run['rps']:,.0f} "
+            f"req/s, static file {static_run['rps']:,.0f} req/s, ratio {ratio:.2f} (target ≥ {PAGE_TO_STATIC_TARGET}); "
+            f"errors {page_run['errors']} + {static_run['errors']}; app server requests for / during the load: "
+            f"{app_hits}",
+        )
+
+    # e ----------------------------------------------------------------------------------------
+
+    def signed_in_never_cached(self):
+        username = EDITOR
+        anonymous_before = self.warm("/")
+        # A real login, through Varnish: the login form (its CSRF cookie), then the POST.
+        form = self.get("/admin/login/")
+        csrf_cookie = form.cookies().get("csrftoken", "")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token.group(1) if token else "", "username": username,
+             "password": EDITOR_PASSWORD, "next": "/admin/"}
+        )
+        login = self.get(
+            "/admin/login/",
+            method="POST",
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie}"},
+        )
+        cookies = {"csrftoken": csrf_cookie, **login.cookies()}
+        signed_in = "sessionid" in cookies and login.status == 302
+        cookie_header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        time.sleep(0.3)
+        hits_before = self.site.app_requests("/")
+        personal = [self.get("/", headers={"Cookie": cookie_header}) for _ in range(2)]
+        time.sleep(0.5)
+        hits_after = self.site.app_requests("/")
+        reached_app = sum(hits_after.values()) - sum(hits_before.values())
+        anonymous_after = self.get("/")
+        userbar = "wagtail-userbar" in personal[0].text
+        passed = (
+            signed_in
+            and all(response.status == 200 for response in personal)
+            and all(response.header("X-Cache") not in ("HIT",) for response in personal)
+            and all(response.header("X-App-Cache") != "HIT" for response in personal)
+            and all("private" in response.header("Cache-Control") for response in personal)
+            and reached_app == 2
+            and anonymous_before.header("X-Cache") == "HIT"
+            and anonymous_after.header("X-Cache") == "HIT"
+            and "wagtail-userbar" not in anonymous_after.text
+        )
+        self.record(
+            "e. signed-in requests never cached",
+            passed,
+            f"login through Varnish: {login.status} {'with a session cookie' if 'sessionid' in cookies else 'NO SESSION'}; "
+            f"2 requests for / with it: X-Cache {', '.join(r.header('X-Cache') for r in personal)}, "
+            f"Cache-Control '{personal[0].header('Cache-Control')}', both reached an app server ({reached_app}), "
+            f"{'with' if userbar else 'without'} the editor's userbar; anonymous / afterwards: "
+            f"{anonymous_after.header('X-Cache')}, {'no userbar' if 'wagtail-userbar' not in anonymous_after.text else 'USERBAR LEAKED'}",
+        )
+
+
+def print_table(results, speed_rows):
+    log("")
+    if speed_rows:
+        log("wrk through Varnish (requests/s are noisy: other work shares this machine's CPUs)")
+        log(f"  {'URL':<48} {'req/s':>10} {'latency avg':>12} {'errors':>7} {'bytes (gzip)':>13}")
+        for label, run, size in speed_rows:
+            log(f"  {label:<48} {run['rps']:>10,.0f} {run['latency']:>12} {run['errors']:>7} {size:>13}")
+        log("")
+    width = max(len(check) for check, _, _ in results)
+    log(f"{'check':<{width}}  result  detail")
+    log(f"{'-' * width}  ------  ------")
+    for check, verdict, detail in sorted(results, key=lambda result: result[0][:2]):
+        log(f"{check:<{width}}  {verdict:<6}  {detail}")
+    failed = sum(verdict == "FAIL" for _, verdict, _ in results)
+    log("")
+    log(f"{len(results) - failed} of {len(results)} checks passed" + (f", {failed} FAILED" if failed else ""))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per URL (default 5)")
+    parser.add_argument("--timeout", type=int, default=290, help="give up after this many seconds (default 290)")
+    parser.add_argument("--keep", action="store_true", help="keep the database, Redis keys' folder and logs")
+    args = parser.parse_args()
+
+    def out_of_time(signum, frame):
+        raise OutOfTime(f"did not finish within {args.timeout} s")
+
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(args.timeout)
+    started = time.monotonic()
+    try:
+        ensure_tools()
+    except (SetupError, subprocess.CalledProcessError) as error:
+        log(f"scaleout: {error}")
+        return 2
+    site = ScaleOut(args)
+    checks = Checks(site, args)
+    checks.speed_rows = []
+    status = 2
+    try:
+        site.prepare()
+        for instance in ("app1", "app2"):
+            site.start_app(instance)
+        healthz = fetch(site.ports["app1"], "/healthz")
+        site.probe_url = "/healthz" if healthz.status == 200 else "/robots.txt"
+        site.start_varnish()
+        log(
+            f"Serving: Varnish on {HOST}:{site.ports['varnish']} (probe {site.probe_url}) → app1 on "
+            f"{HOST}:{site.ports['app1']}, app2 on {HOST}:{site.ports['app2']} (gunicorn, 2 workers each); "
+            f"CDN_MAX_AGE={CDN_MAX_AGE}, FRONTEND_CACHE_URLS=http://{HOST}:{site.ports['varnish']}"
+        )
+        urls = checks.setup()
+        checks.admin_totp_key = urls["totp_key"]
+        log("Checks:")
+        checks.both_instances_serve()
+        checks.page_is_cached("/offices/")
+        checks.signed_in_never_cached()
+        checks.publish_is_visible(urls)
+        checks.notice_change_clears_every_page(urls)
+        checks.speed()
+        print_table(checks.results, checks.speed_rows)
+        status = 1 if any(verdict == "FAIL" for _, verdict, _ in checks.results) else 0
+    except (SetupError, OutOfTime, OSError, subprocess.SubprocessError) as error:
+        log(f"\nscaleout: could not finish: {error}")
+        for name in ("app1.log", "app2.log", "varnish.log"):
+            text = site.tail(name, 1500)
+            if text.strip():
+                log(f"--- {name} (end) ---\n{text}")
+        if checks.results:
+            print_table(checks.results, checks.speed_rows)
+        status = 2
+    finally:
+        signal.alarm(0)
+        site.cleanup()
+        log(f"Took {time.monotonic() - started:.0f} s.")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
