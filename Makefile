@@ -66,3 +66,58 @@ bench: install
 screenshots: install
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python scripts/screenshots.py
+
+## make serve: serve production (docs/operations.md): collectstatic, then gunicorn with
+## dei_portal/gunicorn_conf.py and dei_portal.settings.production, all configuration from the
+## environment (SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL required). JSON logs on stdout
+## (LOG_FORMAT=text for plain lines); the app logs each request, so gunicorn's access log is off.
+## Migrations are a release step, not a start-up step: run `make migrate` once per deploy.
+## make drills: fault drills under load against a private PostgreSQL and Redis (scripts/fault_drills.py)
+SERVE_SETTINGS ?= dei_portal.settings.production
+.PHONY: serve serve-env drills
+serve-env:
+	@missing=""; for name in SECRET_KEY ALLOWED_HOSTS DATABASE_URL; do \
+		[ -n "$$(printenv $$name)" ] || missing="$$missing $$name"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make serve: set$$missing in the environment (see docs/operations.md)" >&2; exit 1; \
+	fi
+
+# The runtime requirements only (a server needs no test tools).
+$(BIN)/.installed-runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+# (@: stdout carries only the JSON log lines.)
+serve: serve-env $(BIN)/.installed-runtime
+	@DJANGO_SETTINGS_MODULE=$(SERVE_SETTINGS) $(MANAGE) collectstatic --noinput --verbosity 0
+	@DJANGO_SETTINGS_MODULE=$(SERVE_SETTINGS) GUNICORN_ACCESS_LOG=$${GUNICORN_ACCESS_LOG:-off} \
+		exec $(BIN)/gunicorn -c dei_portal/gunicorn_conf.py \
+		$(if $(filter text,$(LOG_FORMAT)),,--log-config-json deploy/gunicorn-logging.json) dei_portal.wsgi:application
+
+drills: $(BIN)/.installed-runtime
+	$(BIN)/python scripts/fault_drills.py $(DRILLS_ARGS)
+
+## make scaleout: two app servers behind Varnish on this machine (throwaway PostgreSQL database,
+## shared Redis under a key prefix of its own, shared media); checks load balancing, caching,
+## purging on publish and on a notice change, signed-in bypass, and wrk speed (docs/deployment.md)
+.PHONY: scaleout
+scaleout: install
+	$(BIN)/python scripts/scaleout.py $(SCALEOUT_ARGS)
+
+## make backup: pg_dump (custom format) of DATABASE_URL, a tar.gz of MEDIA_ROOT and a manifest
+## (row counts, every media file's SHA-256) into BACKUP_DIR/<UTC timestamp>/ (default ./backups).
+## make restore BACKUP=backups/<timestamp>: into DATABASE_URL and MEDIA_ROOT, which must be empty
+## (FORCE=1 replaces them), then checks everything against the manifest (docs/backup.md).
+## make backup-drill: demo site -> backup -> restore into a fresh database -> compare and serve.
+.PHONY: backup restore backup-drill
+backup: $(BIN)/.installed-runtime
+	$(BIN)/python scripts/backup.py backup
+
+restore: $(BIN)/.installed-runtime
+	@test -n "$(BACKUP)" || { echo "make restore: set BACKUP=<backup folder>, e.g. BACKUP=backups/20261127T030000Z" >&2; exit 1; }
+	$(BIN)/python scripts/backup.py restore "$(BACKUP)" $(if $(FORCE),--force)
+
+backup-drill: $(BIN)/.installed-runtime
+	$(BIN)/python scripts/backup.py drill $(DRILL_ARGS)

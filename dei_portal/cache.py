@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "dei:generation"
 # Paths never cached: the admin (and previews), two-factor, documents (permission-checked).
-EXCLUDED_PREFIXES = ("/admin/", "/admin-2fa/", "/documents/", "/_util/")
+EXCLUDED_PREFIXES = ("/admin/", "/admin-2fa/", "/documents/", "/_util/", "/healthz")
 CACHEABLE_TYPES = (
     "text/html",
     "application/rss+xml",
@@ -109,6 +109,10 @@ def invalidate():
     """
     _bump()
     transaction.on_commit(_bump)
+    # The HTTP cache in front (Varnish) drops every page too, after the commit.
+    from dei_portal import frontend_cache
+
+    frontend_cache.schedule_ban()
 
 
 def seconds_until_next_change(limit):

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.frontend_cache",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -56,7 +57,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id (X-Request-ID) on every response and log line, and one log line
+    # per request, static files and cached pages included (dei_portal/request_id.py).
+    "dei_portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy and the other security headers, on every
+    # response: outside WhiteNoise and the page cache, so static files and cached pages get them.
+    "dei_portal.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETags and 304s for revalidating browsers and CDNs, then whole cached pages for
     # anonymous visitors, before sessions and everything else (a hit runs no SQL).
@@ -144,6 +151,52 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+
+def object_storage(environ):
+    """Media on S3-compatible object storage when AWS_STORAGE_BUCKET_NAME is set (docs/media.md).
+
+    Returns STORAGES entries: "default" (documents and original images) keeps every object
+    private (no ACL, signed URLs that expire; documents are streamed by Wagtail's
+    permission-checked view, never linked); "renditions" (the resized images pages show) gives
+    plain, cacheable URLs on AWS_S3_CUSTOM_DOMAIN (a CDN) or the bucket, for a bucket policy that
+    lets anyone read the images/ prefix only. Credentials may come from boto3's usual chain.
+    """
+    bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    if not bucket:
+        return {}
+    common = {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+        "access_key": environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "signature_version": "s3v4",
+        "location": environ.get("AWS_LOCATION", ""),
+        "default_acl": None,  # never public-read: the bucket policy decides
+        "file_overwrite": False,
+    }
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**common, "querystring_auth": True, "querystring_expire": 3600},
+        },
+        "renditions": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "querystring_auth": False,
+                "custom_domain": environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+                "object_parameters": {"CacheControl": "public, max-age=604800"},
+            },
+        },
+    }
+
+
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES.update(object_storage(os.environ))
+    WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
+
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # Admin security
@@ -209,6 +262,21 @@ CDN_MAX_AGE = int(os.environ.get("CDN_MAX_AGE", "0"))
 PAGE_CACHE_STAMP_FILE = os.environ.get(
     "PAGE_CACHE_STAMP_FILE", str(Path(tempfile.gettempdir()) / "dei-portal-cache-generation")
 )
+# The HTTP cache in front of the app servers (Varnish; docs/deployment.md): FRONTEND_CACHE_URLS
+# names each proxy (comma-separated, e.g. http://127.0.0.1:6081); unset, nothing is purged.
+# Publishing or unpublishing a page PURGEs its URLs (Wagtail), and every change that moves the
+# content generation BANs every page once the transaction commits (dei_portal/frontend_cache.py).
+# Each request to a proxy gives up after FRONTEND_CACHE_TIMEOUT seconds; failures are logged.
+FRONTEND_CACHE_URLS = env_list("FRONTEND_CACHE_URLS")
+FRONTEND_CACHE_TIMEOUT = float(os.environ.get("FRONTEND_CACHE_TIMEOUT", "1"))
+WAGTAILFRONTENDCACHE = {
+    f"proxy{number}": {
+        "BACKEND": "dei_portal.frontend_cache.HTTPBackend",
+        "LOCATION": location,
+        "TIMEOUT": FRONTEND_CACHE_TIMEOUT,
+    }
+    for number, location in enumerate(FRONTEND_CACHE_URLS, start=1)
+}
 
 WAGTAILSEARCH_BACKENDS = {
     "default": {
@@ -225,11 +293,37 @@ WAGTAILIMAGES_IMAGE_MODEL = "wagtailimages.Image"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+# The pixel count is read from the file header before anything is decoded (dei_portal/uploads.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "dei_portal.uploads.ImageForm"
 # Documents are an allow-list: posters and printable files only. Served through
 # Wagtail's permission-checked view, never straight from media/.
 WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "docx", "pptx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# A document's contents must match its extension (dei_portal/uploads.py): no HTML named .pdf.
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "dei_portal.uploads.DocumentForm"
+# Content types from this list, not the machine's mimetypes table; only PDF opens in the
+# browser, everything else downloads (Content-Disposition: attachment). Wagtail's serve view
+# adds X-Content-Type-Options: nosniff and Content-Security-Policy: default-src 'none'.
+WAGTAILDOCS_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
+
+# Content-Security-Policy (dei_portal/security.py, docs/security.md): strict on public pages
+# in every environment; the admin has its own looser policy. Extra sources per directive,
+# e.g. CSP_EXTRA_SOURCES = {"img-src": ["https://images.example.org"]}.
+CSP_EXTRA_SOURCES = {}
+CSP_ADMIN_EXTRA_SOURCES = {}
+CSP_REPORT_URI = os.environ.get("CSP_REPORT_URI", "")
+CSP_REPORT_ONLY = False
+CSP_UPGRADE_INSECURE_REQUESTS = False
 
 # Rich text: editors get structure, links and emphasis; no raw HTML, no embeds.
 WAGTAILADMIN_RICH_TEXT_EDITORS = {
@@ -239,9 +333,26 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
     }
 }
 
+# Logs go to stdout, every line with the request id (dei_portal/request_id.py).
+# LOG_FORMAT=json writes one JSON object a line (dei_portal/logging_json.py; production's
+# default), text is for people (development's default). LOG_LEVEL=INFO adds one line per
+# request (production's default); development keeps WARNING (runserver prints its own).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "dei_portal.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "dei_portal.logging_json.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -53,3 +53,11 @@ LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "INFO")  # noqa: F405
 # costs milliseconds), checked before reuse so a restarted database does not break requests.
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
+# Logs (dei_portal/request_id.py, docs/operations.md): JSON lines on stdout unless
+# LOG_FORMAT=text; at INFO (LOG_LEVEL, above) one line per request with its request id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").lower()
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "text"  # noqa: F405
+# Load balancers probe the app server over plain HTTP: /healthz answers them instead of
+# redirecting to https (dei_portal/health.py); it sets no cookie and shows no content.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
