@@ -320,7 +320,10 @@ def test_every_page_type_reflows_without_sideways_scrolling(site_url, new_page, 
     for path, _status in PAGES:
         page.goto(site_url + path)
         if text_zoom:
-            page.add_style_tag(content="html { font-size: 200% !important; }")
+            # Through the CSSOM, as a user's text-size setting would: the site's CSP blocks
+            # injected <style> elements (page.add_style_tag), not script-set styles.
+            page.evaluate("document.documentElement.style.setProperty('font-size', '200%', 'important')")
+            assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "32px"
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         result = page.evaluate(HORIZONTAL_OVERFLOW)
         if result["scrolls"] or result["wide"]:
