@@ -1,5 +1,7 @@
 import pytest
+from django.core.cache import cache
 from wagtail.models import Site
+from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from announcements.factories import (
     AnnouncementCategoryFactory,
@@ -105,3 +107,34 @@ def sitemap_locs(client):
         assert page.status_code == 200
         locs += [loc.text for loc in ET.fromstring(page.content).iter(f"{namespace}loc")]
     return locs
+
+
+@pytest.fixture
+def cached(settings, tmp_path):
+    """The page and fragment caches on (the test settings turn them off), with a stamp file of
+    the test's own and an empty cache before and after."""
+    settings.PAGE_CACHE = True
+    settings.FRAGMENT_CACHE = True
+    settings.PAGE_CACHE_STAMP_FILE = str(tmp_path / "generation")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def office_form(audience, **overrides):
+    """The admin's office page form, filled in, as a real form post sends it."""
+    data = {
+        "title": "Office of Graduate Medical Education",
+        "slug": "graduate-medical-education",
+        "audience": audience.pk,
+        "summary": "Supports residents and fellows in every program.",
+        "website": "https://gme.example.edu/",
+        "body": streamfield([("paragraph", rich_text("<p>More about the office.</p>"))]),
+        "contact_email": "",
+        "phone": "",
+        "location": "",
+        "seo_title": "",
+        "search_description": "",
+    }
+    data.update(overrides)
+    return nested_form_data(data)

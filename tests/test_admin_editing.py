@@ -9,35 +9,18 @@ from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.images import get_image_model
-from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+from wagtail.test.utils.form_data import nested_form_data, streamfield
 
 from announcements.models import SiteNotice
 from dei_portal.models import NavigationSettings, StandardPage
 from offices.models import OfficePage
+from tests.conftest import office_form
 
 
 @pytest.fixture
 def editor_client(superuser_client):
     """These flows are about the forms; who may do what is tested in test_roles.py."""
     return superuser_client
-
-
-def office_form(audience, **overrides):
-    data = {
-        "title": "Office of Graduate Medical Education",
-        "slug": "graduate-medical-education",
-        "audience": audience.pk,
-        "summary": "Supports residents and fellows in every program.",
-        "website": "https://gme.example.edu/",
-        "body": streamfield([("paragraph", rich_text("<p>More about the office.</p>"))]),
-        "contact_email": "",
-        "phone": "",
-        "location": "",
-        "seo_title": "",
-        "search_description": "",
-    }
-    data.update(overrides)
-    return nested_form_data(data)
 
 
 def add_url(parent, model="officepage", app="offices"):

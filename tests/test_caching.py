@@ -25,15 +25,6 @@ from dei_portal.models import NavigationSettings
 from tests.conftest import login_verified
 
 
-@pytest.fixture
-def cached(settings, tmp_path):
-    settings.PAGE_CACHE = True
-    settings.FRAGMENT_CACHE = True
-    settings.PAGE_CACHE_STAMP_FILE = str(tmp_path / "generation")
-    cache.clear()
-    yield
-    cache.clear()
-
 
 def get(client, url):
     response = client.get(url)
@@ -369,7 +360,6 @@ def test_an_outage_logs_once_and_costs_no_retries_until_the_retry_time(client, t
     process, not one per cache call, and no connection attempt per request."""
     from django.core.cache import caches
 
-    from dei_portal import cache_backends
 
     down = {"default": {**REDIS["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
     with override_settings(CACHES=down):

@@ -20,11 +20,11 @@ from bs4 import BeautifulSoup
 from django.db import transaction
 from django.urls import reverse
 from wagtail.models import Site
-from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from dei_portal import frontend_cache
 from dei_portal.models import FooterSettings
 from offices.models import OfficePage
+from tests.conftest import office_form as shared_office_form
 
 BASE_SETTINGS = Path(__file__).resolve().parent.parent / "dei_portal" / "settings" / "base.py"
 
@@ -257,18 +257,11 @@ def test_a_proxy_that_refuses_the_ban_is_logged(proxy, caplog):
 
 
 def office_form(office, **overrides):
-    data = {
+    """The admin form for an existing office, as its edit page would post it."""
+    fields = {
         "title": office.title,
         "slug": office.slug,
-        "audience": office.audience_id,
         "summary": office.summary or "Supports students and faculty.",
         "website": office.website or "https://office.example.edu/",
-        "body": streamfield([("paragraph", rich_text("<p>More about the office.</p>"))]),
-        "contact_email": "",
-        "phone": "",
-        "location": "",
-        "seo_title": "",
-        "search_description": "",
     }
-    data.update(overrides)
-    return nested_form_data(data)
+    return shared_office_form(office.audience, **{**fields, **overrides})

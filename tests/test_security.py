@@ -28,7 +28,6 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -37,7 +36,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction, Site
-from wagtail.test.utils.form_data import nested_form_data, streamfield
+from wagtail.test.utils.form_data import streamfield
 
 from announcements.factories import AnnouncementPageFactory
 from announcements.models import SiteNotice
@@ -47,6 +46,7 @@ from dei_portal.factories import StandardPageFactory
 from dei_portal.models import FooterSettings, NavigationSettings, StatementPoster
 from offices.models import OfficePage
 from tests.conftest import login_verified, sitemap_locs
+from tests.conftest import office_form as shared_office_form
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a-long-and-correct-passphrase-42"
@@ -191,15 +191,6 @@ def assert_public_headers(response):
     assert "unsafe" not in response["Content-Security-Policy"]
     return policy
 
-
-@pytest.fixture
-def cached(settings, tmp_path):
-    settings.PAGE_CACHE = True
-    settings.FRAGMENT_CACHE = True
-    settings.PAGE_CACHE_STAMP_FILE = str(tmp_path / "generation")
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.parametrize(
@@ -550,21 +541,7 @@ def errors_of(response):
 
 
 def office_form(audience, **overrides):
-    data = {
-        "title": "Office of Graduate Medical Education",
-        "slug": "graduate-medical-education",
-        "audience": audience.pk,
-        "summary": "Supports residents and fellows.",
-        "website": "https://gme.example.edu/",
-        "body": streamfield([]),
-        "contact_email": "",
-        "phone": "",
-        "location": "",
-        "seo_title": "",
-        "search_description": "",
-    }
-    data.update(overrides)
-    return nested_form_data(data)
+    return shared_office_form(audience, **{"summary": "Supports residents and fellows.", "body": streamfield([]), **overrides})
 
 
 @pytest.mark.parametrize("url", SCRIPT_URLS, ids=range(len(SCRIPT_URLS)))
