@@ -23,7 +23,10 @@ demo: migrate
 	$(MANAGE) load_demo_content
 
 ## make run: install, migrate, load demo content, make sure a local admin exists, serve on 127.0.0.1:$(PORT)
-## (scheduled publishing and expiry run in the background while it serves)
+## (scheduled publishing and expiry run in the background while it serves). Links in the emails it
+## prints (invitations, password resets, review notices) point there too, unless
+## WAGTAILADMIN_BASE_URL is already set.
+run: export WAGTAILADMIN_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: demo
 	$(MANAGE) ensure_dev_admin
 	$(MANAGE) run_scheduled_publishing --interval 60 & jobs=$$!; \
@@ -69,14 +72,14 @@ screenshots: install
 
 ## make serve: serve production (docs/operations.md): collectstatic, then gunicorn with
 ## dei_portal/gunicorn_conf.py and dei_portal.settings.production, all configuration from the
-## environment (SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL required). JSON logs on stdout
+## environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and WAGTAILADMIN_BASE_URL required). JSON logs on stdout
 ## (LOG_FORMAT=text for plain lines); the app logs each request, so gunicorn's access log is off.
 ## Migrations are a release step, not a start-up step: run `make migrate` once per deploy.
 ## make drills: fault drills under load against a private PostgreSQL and Redis (scripts/fault_drills.py)
 SERVE_SETTINGS ?= dei_portal.settings.production
 .PHONY: serve serve-env drills
 serve-env:
-	@missing=""; for name in SECRET_KEY ALLOWED_HOSTS DATABASE_URL; do \
+	@missing=""; for name in SECRET_KEY ALLOWED_HOSTS DATABASE_URL WAGTAILADMIN_BASE_URL; do \
 		[ -n "$$(printenv $$name)" ] || missing="$$missing $$name"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -32,6 +32,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-value-0123456789",
     "ALLOWED_HOSTS": "dei.example.edu",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "WAGTAILADMIN_BASE_URL": "https://dei.example.edu",
 }
 
 
@@ -326,6 +327,7 @@ def test_production_logs_json_and_answers_health_checks_over_plain_http():
             SECRET_KEY=PRODUCTION_ENV["SECRET_KEY"],
             ALLOWED_HOSTS="dei.example.edu",
             DATABASE_URL=f"sqlite:///{workdir}/empty.sqlite3",
+            WAGTAILADMIN_BASE_URL="https://dei.example.edu",
             LOG_LEVEL="DEBUG",
         )
     assert result.returncode == 0, result.stderr[-3000:]

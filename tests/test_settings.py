@@ -12,6 +12,7 @@ GOOD = {
     "SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-value-0123456789",
     "ALLOWED_HOSTS": "dei.example.edu",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "WAGTAILADMIN_BASE_URL": "https://dei.example.edu",
 }
 
 

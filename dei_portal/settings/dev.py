@@ -1,5 +1,7 @@
 """Local development: `make run`. Never used in production."""
 
+import os
+
 from .base import *  # noqa: F401,F403
 from .base import env_list
 
@@ -8,6 +10,11 @@ DEBUG = True
 SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Links in emails (printed on the console) point where `make run` serves: it sets
+# WAGTAILADMIN_BASE_URL from PORT; a runserver started by hand on PORT gets the same default.
+WAGTAILADMIN_BASE_URL = (
+    os.environ.get("WAGTAILADMIN_BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
