@@ -21,6 +21,7 @@ from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
 from dei_portal.listing import paginate, with_card_images
 from dei_portal.search import discoverable
 from dei_portal.models import BasePage, base_promote_panels
+from dei_portal.review_help import PublishingHelpPanel
 
 
 class AnnouncementCategory(Orderable):
@@ -149,7 +150,9 @@ class SiteNotice(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, P
         related_name="+",
         help_text="Optional: a page on this site the notice links to…",
     )
-    link_url = models.URLField(blank=True, max_length=300, help_text="…or an address on another site (https://…).")
+    link_url = models.URLField(
+        "link URL", blank=True, max_length=300, help_text="…or an address on another site (https://…)."
+    )
     link_text = models.CharField(
         blank=True, max_length=80, help_text="Link text that makes sense on its own, e.g. 'See all announcements'."
     )
@@ -165,6 +168,7 @@ class SiteNotice(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, P
     objects = LiveNoticeQuerySet.as_manager()
 
     panels = [
+        PublishingHelpPanel(things="Notices", heading="Review before publishing", classname="help-block help-info"),
         FieldPanel("heading"),
         FieldPanel("text"),
         MultiFieldPanel([FieldPanel("link_page"), FieldPanel("link_url"), FieldPanel("link_text")], heading="Link"),

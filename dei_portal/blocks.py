@@ -58,13 +58,15 @@ class LinkStructValue(blocks.StructValue):
 
 
 class LinkBlock(blocks.StructBlock):
+    # Labels match the site-wide notice's link fields: "Link text", "Link page", "Link URL".
     text = blocks.CharBlock(
         max_length=120,
         required=False,
+        label="Link text",
         help_text="Link text that makes sense on its own. Leave blank to use the page title.",
     )
-    page = blocks.PageChooserBlock(required=False, help_text="A page on this site…")
-    url = blocks.URLBlock(required=False, help_text="…or an address on another site (https://…).")
+    page = blocks.PageChooserBlock(required=False, label="Link page", help_text="A page on this site…")
+    url = blocks.URLBlock(required=False, label="Link URL", help_text="…or an address on another site (https://…).")
 
     def clean(self, value):
         value = super().clean(value)
@@ -161,7 +163,7 @@ class SocialLinkBlock(blocks.StructBlock):
             ("bluesky", "Bluesky"),
         ]
     )
-    url = blocks.URLBlock(help_text="The full address of the account.")
+    url = blocks.URLBlock(label="Link URL", help_text="The full address of the account.")
 
     class Meta:
         icon = "site"

@@ -74,7 +74,7 @@ class _AudiencePage(BasePage):
         help_text="Who it is for; the home page groups it under this audience's heading.",
     )
     website = models.URLField(
-        max_length=300, help_text="Its own website (https://…); linked from its card on the home page."
+        "website URL", max_length=300, help_text="Its own website (https://…); linked from its card on the home page."
     )
     body = StreamField(BodyStreamBlock(), blank=True, help_text="More about it, shown on its own page.")
 

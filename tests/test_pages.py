@@ -23,7 +23,7 @@ def soup(response):
         ("offices", "offices/audience_index_page.html", ["Office of Diversity Programs", "For students and faculty of the MD program"]),
         ("office", "offices/office_page.html", ["Office of Diversity Programs", "https://office-of-diversity-programs.example.edu/"]),
         ("organizations", "offices/audience_index_page.html", ["Connections"]),
-        ("organization", "offices/organization_page.html", ["Connections", "For students"]),
+        ("organization", "offices/organization_page.html", ["Connections", "Audience: Students"]),
         ("statements", "dei_portal/statement_index_page.html", ["The Dean&#x27;s commitment"]),
         ("statement", "dei_portal/statement_page.html", ["Issued by the Dean", "We mean it."]),
         ("announcements", "announcements/announcement_index_page.html", ["Lecture on health equity", "Campus events"]),

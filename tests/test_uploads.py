@@ -161,12 +161,12 @@ def test_every_allowed_document_extension_has_a_content_check(settings):
         ("page.html", HTML, "File extension “html” is not allowed"),
         ("page.htm", HTML, "File extension “htm” is not allowed"),
         ("drawing.svg", SVG, "File extension “svg” is not allowed"),
-        ("poster.pdf", HTML, "This file is named .pdf but its contents are an HTML page, not a PDF document"),
-        ("poster.pdf", SVG, "This file is named .pdf but its contents are an SVG image, not a PDF document"),
-        ("logo.png", HTML, "This file is named .png but its contents are an HTML page, not a PNG image"),
-        ("letter.docx", HTML, "This file is named .docx but its contents are an HTML page, not a Word document"),
+        ("poster.pdf", HTML, "This file’s contents are not a PDF file, although its name ends in .pdf (it looks like an HTML page)"),
+        ("poster.pdf", SVG, "This file’s contents are not a PDF file, although its name ends in .pdf (it looks like an SVG image)"),
+        ("logo.png", HTML, "This file’s contents are not a PNG file, although its name ends in .png (it looks like an HTML page)"),
+        ("letter.docx", HTML, "This file’s contents are not a Word (.docx) file, although its name ends in .docx (it looks like an HTML page)"),
         # A ZIP that is not an Office file (e.g. a renamed archive) is not a Word document either.
-        ("slides.pptx", docx_bytes(), "This file is named .pptx but its contents are a Word document"),
+        ("slides.pptx", docx_bytes(), "This file’s contents are not a PowerPoint (.pptx) file, although its name ends in .pptx (it looks like a Word document)"),
     ],
 )
 def test_document_uploads_are_refused(editor, media, name, content, message):
@@ -198,7 +198,7 @@ def test_replacing_a_document_file_is_checked_too(editor, media):
         f"/admin/documents/edit/{document.pk}/",
         {"title": "Poster", "file": SimpleUploadedFile("poster.pdf", HTML), "collection": document.collection_id},
     )
-    assert "its contents are an HTML page" in field_errors(response)
+    assert "(it looks like an HTML page)" in field_errors(response)
     document.refresh_from_db()
     assert document.file.read().startswith(b"%PDF-")
     assert media_files(media) == before
@@ -211,9 +211,9 @@ def test_replacing_a_document_file_is_checked_too(editor, media):
     "name, content, message",
     [
         ("page.html", HTML, "Not a supported image format"),
-        ("photo.png", HTML, "Not a valid .png image. The extension does not match the file format"),
+        ("photo.png", HTML, "This file’s contents are not a PNG file, although its name ends in .png (it looks like an HTML page)"),
         ("drawing.svg", SVG, "Not a supported image format"),
-        ("drawing.png", SVG, "Not a valid .png image. The extension does not match the file format (svg)"),
+        ("drawing.png", SVG, "This file’s contents are not a PNG file, although its name ends in .png (it looks like an SVG image)"),
         ("poster.pdf", pdf_bytes(), "Upload a valid image"),
     ],
 )
