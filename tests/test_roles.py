@@ -432,3 +432,217 @@ def test_moderators_lock_and_schedule_but_editors_cannot_lock(editor, moderator,
     assert office.title == "Office of Diversity Programs"  # still the old version until go-live
     assert office.live and office.scheduled_revision.approved_go_live_at == go_live
     assert "Renamed on Monday" not in Client().get(office.url).content.decode()
+
+
+# --- Roles that explain themselves (issue 11) --------------------------------------------------
+
+from dei_portal.admin_roles import LAST_ADMINISTRATOR_ERROR, ONE_ROLE_ERROR, ROLE_DESCRIPTIONS, is_last_administrator  # noqa: E402
+
+
+@pytest.fixture
+def publisher(db, django_user_model):
+    return member(django_user_model, "publisher", "Publishers")
+
+
+def user_post(user, groups, **changes):
+    data = {"username": user.username, "email": user.email, "first_name": "F", "last_name": "L",
+            "password1": "", "password2": "", "is_active": "on", "groups": [g.pk for g in groups]}
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_user_form_describes_each_role_and_says_a_blank_password_invites(site_admin):
+    html = client_for(site_admin, verified=True).get("/admin/users/new/").content.decode()
+    page = BeautifulSoup(html, "html.parser")
+    labels = page.select_one("#tab-roles").get_text(" ", strip=True)
+    for name, description in ROLE_DESCRIPTIONS.items():
+        assert f"{name} — {description}" in labels
+    assert "publishes directly, without a second person" in labels  # the one-person office's role
+    assert "Leave both password fields empty to send an invitation" in page.get_text(" ", strip=True)
+
+
+def test_superuser_switch_is_hidden_from_site_administrators_and_labelled_for_superusers(site_admin, editor, superuser_client):
+    client = client_for(site_admin, verified=True)
+    for url in ("/admin/users/new/", reverse("wagtailusers_users:edit", args=[editor.pk])):
+        assert 'name="is_superuser"' not in client.get(url).content.decode(), url
+    # Posting it anyway does nothing.
+    client.post(reverse("wagtailusers_users:edit", args=[editor.pk]), user_post(editor, editor.groups.all(), is_superuser="on"))
+    editor.refresh_from_db()
+    assert not editor.is_superuser
+    html = superuser_client.get(reverse("wagtailusers_users:edit", args=[editor.pk])).content.decode()
+    assert 'name="is_superuser"' in html and "Superuser: every permission, bypasses roles" in html
+
+
+def test_one_role_per_user_unless_combined(site_admin, editor):
+    client = client_for(site_admin, verified=True)
+    two = Group.objects.filter(name__in=["Editors", "Publishers"])
+    url = reverse("wagtailusers_users:edit", args=[editor.pk])
+    response = client.post(url, user_post(editor, two))
+    assert response.status_code == 200 and ONE_ROLE_ERROR.split("“")[0] in response.content.decode()
+    assert list(editor.groups.values_list("name", flat=True)) == ["Editors"]
+    response = client.post(url, user_post(editor, two, combine_roles="on"))
+    assert response.status_code == 302
+    assert set(editor.groups.values_list("name", flat=True)) == {"Editors", "Publishers"}
+
+
+def test_bulk_assign_role_does_not_give_a_second_role(site_admin, editor):
+    client = client_for(site_admin, verified=True)
+    publishers = Group.objects.get(name="Publishers")
+    url = reverse("wagtail_bulk_action", args=["dei_portal", "user", "assign_role"]) + f"?id={editor.pk}&next=/admin/users/"
+    response = client.post(url, {"role": publishers.pk}, follow=True)
+    assert "already have another role" in response.content.decode()
+    assert list(editor.groups.values_list("name", flat=True)) == ["Editors"]
+
+
+def test_users_list_shows_each_role(site_admin, editor, publisher):
+    page = BeautifulSoup(client_for(site_admin, verified=True).get("/admin/users/").content, "html.parser")
+    rows = {row.select_one("td.username").get_text(strip=True): row.get_text(" ", strip=True) for row in page.select("tbody tr")}
+    assert "Editors" in rows["editor"] and "Publishers" in rows["publisher"] and "Site administrators" in rows["siteadministrator"]
+    assert [th.get_text(strip=True) for th in page.select("thead th") if th.get_text(strip=True) == "Role"]
+
+
+def test_the_last_administrator_cannot_be_deactivated_or_demoted(site_admin, editor):
+    assert is_last_administrator(site_admin) and not is_last_administrator(editor)
+    client = client_for(site_admin, verified=True)
+    url = reverse("wagtailusers_users:edit", args=[site_admin.pk])
+    response = client.post(url, user_post(site_admin, Group.objects.filter(name="Editors")))  # themselves: no is_active field
+    assert response.status_code == 200 and LAST_ADMINISTRATOR_ERROR in response.content.decode()
+    assert site_admin.groups.filter(name="Site administrators").exists()
+
+    second = member(type(site_admin), "second", "Site administrators")
+    other = client_for(second, verified=True)
+    # Two administrators: one may deactivate the other; then the one left is protected.
+    assert other.post(url, user_post(site_admin, site_admin.groups.all(), is_active=None)).status_code == 302
+    site_admin.refresh_from_db()
+    assert not site_admin.is_active and is_last_administrator(second)
+    response = other.post(
+        reverse("wagtail_bulk_action", args=["dei_portal", "user", "set_active_state"]) + f"?id={second.pk}&next=/admin/users/",
+        {"mark_as_active": "False"}, follow=True,
+    )
+    second.refresh_from_db()
+    assert second.is_active
+
+
+def test_a_superuser_cannot_deactivate_the_last_administrator(superuser_client, superuser, site_admin):
+    # The superuser and the Site administrator are both administrators; the superuser may
+    # deactivate the other, but not be left with no one once they themselves are the last.
+    assert not is_last_administrator(site_admin)
+    url = reverse("wagtailusers_users:edit", args=[site_admin.pk])
+    assert superuser_client.post(url, user_post(site_admin, site_admin.groups.all(), is_active=None)).status_code == 302
+    assert is_last_administrator(superuser)
+    site_admin.is_active = True
+    site_admin.save()
+    site_admin.groups.clear()
+    response = superuser_client.post(
+        reverse("wagtail_bulk_action", args=["dei_portal", "user", "set_active_state"]) + f"?id={superuser.pk}&next=/admin/users/",
+        {"mark_as_active": "False"}, follow=True,
+    )
+    superuser.refresh_from_db()
+    assert superuser.is_active  # Wagtail never lets you deactivate yourself in bulk, either
+
+
+def test_the_roles_themselves_cannot_be_deleted(superuser_client):
+    for name in ROLE_DESCRIPTIONS:
+        group = Group.objects.get(name=name)
+        response = superuser_client.post(reverse("wagtailusers_groups:delete", args=[group.pk]), follow=True)
+        assert "is one of the site's roles and cannot be deleted" in BeautifulSoup(response.content, "html.parser").get_text()
+        assert Group.objects.filter(name=name).exists()
+    html = superuser_client.get(reverse("wagtailusers_groups:edit", args=[Group.objects.get(name="Publishers").pk])).content.decode()
+    assert ROLE_DESCRIPTIONS["Publishers"] in html
+
+
+def test_publishers_need_two_factor_and_publish_without_a_second_person(publisher, tree):
+    response = client_for(publisher).get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith((reverse("two_factor_setup"), reverse("two_factor_verify")))
+    office = tree["office"]
+    client = client_for(publisher, verified=True)
+    response = client.post(reverse("wagtailadmin_pages:edit", args=[office.pk]),
+                           {**office_data(office, title="Published alone"), "action-publish": "publish"})
+    assert response.status_code == 302
+    assert "Published alone" in Client().get(office.url).content.decode()
+
+
+def test_editor_guide_is_in_the_admin_menu_and_dashboard(editor):
+    client = client_for(editor)
+    dashboard = client.get("/admin/").content.decode()
+    assert "/admin/guide/" in dashboard and "Roles and the editor guide" in dashboard
+    guide = client.get("/admin/guide/")
+    html = guide.content.decode()
+    assert guide.status_code == 200 and "<h2 id=\"roles\">Roles</h2>" in html and "<table>" in html
+    assert 'href="/admin/guide/two-factor/"' in html
+    assert client.get("/admin/guide/two-factor/").status_code == 200
+    assert Client().get("/admin/guide/").status_code == 302  # signed-out visitors go to sign in
+
+
+def test_editor_guide_shows_raw_html_as_text(tmp_path, settings, editor, monkeypatch):
+    from dei_portal import admin_roles
+
+    (tmp_path / "editor-guide.md").write_text("# Guide\n\n<script>alert(1)</script>\n\nText <b>bold</b>.\n")
+    monkeypatch.setattr(admin_roles, "GUIDE_DIR", tmp_path)
+    admin_roles._render_markdown.cache_clear()
+    html = client_for(editor).get("/admin/guide/").content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html and "<b>bold</b>" not in html
+    admin_roles._render_markdown.cache_clear()
+
+
+# --- What is gone renders nothing; in-use media stay -------------------------------------------
+
+
+def test_blocks_whose_image_or_document_is_gone_render_nothing(tree):
+    import json
+
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    image = get_image_model().objects.create(title="Quad", file=get_test_image_file())
+    document = get_document_model().objects.create(title="Poster", file=SimpleUploadedFile("poster.pdf", b"%PDF-1.4\n%%EOF"))
+    page = tree["standard"]
+    page.body = json.dumps([
+        {"type": "figure", "value": {"image": {"image": image.pk, "alt_text": "The quad", "decorative": False}, "caption": "Our quad"}},
+        {"type": "download", "value": {"document": document.pk, "text": "Get the poster"}},
+    ])
+    page.save_revision().publish()
+    main = lambda: BeautifulSoup(Client().get(page.url).content, "html.parser").main  # noqa: E731
+    assert main().select("figure img") and main().select("a[download]")  # the positive control
+    image.delete()
+    document.delete()
+    html = main()
+    assert not html.select("figure") and "Our quad" not in html.get_text()
+    assert not html.select("a[download]") and not html.select('a[href=""]') and "Get the poster" not in html.get_text()
+
+
+def test_welcome_statement_without_its_graphic_or_poster_keeps_only_the_text(home):
+    import json
+
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    image = get_image_model().objects.create(title="Welcome", file=get_test_image_file())
+    home.values_body = json.dumps([{"type": "welcome_statement", "value": {
+        "graphic": {"image": image.pk, "alt_text": "Welcome", "decorative": False}, "statement": "Everyone is welcome here.",
+        "how_to_post": {"page": None, "url": "https://example.edu/post/", "text": "How to post it"}, "poster": None}}])
+    home.save_revision().publish()
+    section = lambda: BeautifulSoup(Client().get("/").content, "html.parser").select_one(".welcome-statement")  # noqa: E731
+    assert section().select("img")
+    image.delete()
+    assert section() is not None and not section().select(".welcome-statement__graphic, img")
+    assert "Everyone is welcome here." in section().get_text() and not section().select("a[download]")
+
+
+def test_editor_bulk_delete_of_in_use_media_is_refused_with_a_reason(editor, tree):
+    import json
+
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    image = get_image_model().objects.create(title="Quad", file=get_test_image_file())
+    page = tree["standard"]
+    page.body = json.dumps([{"type": "figure", "value": {"image": {"image": image.pk, "alt_text": "Q", "decorative": False}, "caption": ""}}])
+    page.save_revision().publish()
+    url = reverse("wagtail_bulk_action", args=["wagtailimages", "image", "delete"]) + f"?id={image.pk}&next=/admin/images/"
+    response = client_for(editor).post(url, follow=True)
+    assert "is used on the site (1 use)" in response.content.decode()
+    assert get_image_model().objects.filter(pk=image.pk).exists()
