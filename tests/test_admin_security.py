@@ -24,6 +24,7 @@ PASSWORD = "a-long-and-correct-passphrase-42"
 LOGIN = "/admin/login/"
 SETUP = "/admin-2fa/setup/"
 VERIFY = "/admin-2fa/verify/"
+NEW_CODES = "/admin-2fa/backup-codes/"  # shown once after setup (tests/test_two_factor_recovery.py)
 ADMIN_URLS = ["/admin/", "/admin/pages/", "/admin/users/"]
 SIDEBAR = 'id="wagtail-sidebar"'  # on every admin page a signed-in, allowed user sees
 
@@ -301,7 +302,9 @@ def test_setup_shows_a_server_drawn_qr_code_and_confirms_only_the_right_code(cli
 
     end_throttle(device)
     response = client.post(SETUP, {"token": token_for(device), "next": "/admin/pages/"})
-    assert response.status_code == 302 and location(response) == "/admin/pages/"
+    # First the backup codes (shown once), which lead on to `next`.
+    assert response.status_code == 302 and urlsplit(location(response)).path == NEW_CODES
+    assert next_of(location(response)) == "/admin/pages/"
     device.refresh_from_db()
     assert device.confirmed
     for url in ["/admin/", "/admin/pages/"]:
@@ -318,7 +321,8 @@ def test_a_code_written_with_a_space_is_accepted(client, django_user_model):
     client.get(SETUP)
     token = token_for(TOTPDevice.objects.get(user=user))
     response = client.post(SETUP, {"token": f"{token[:3]} {token[3:]}"})
-    assert response.status_code == 302 and location(response) == "/admin/"
+    assert response.status_code == 302 and urlsplit(location(response)).path == NEW_CODES
+    assert next_of(location(response)) == "/admin/"
 
 
 def test_a_password_alone_cannot_add_a_second_authenticator(client, django_user_model):
@@ -404,7 +408,9 @@ def test_next_during_setup_never_sends_anyone_off_site(client, django_user_model
     password_login(client, "root")
     client.get(SETUP, {"next": evil})
     response = client.post(SETUP, {"token": token_for(TOTPDevice.objects.get(user=user)), "next": evil})
-    assert response.status_code == 302 and location(response) == "/admin/"
+    assert response.status_code == 302 and next_of(location(response)) == "/admin/"
+    page = client.get(location(response))  # the backup codes page links on to this site only
+    assert BeautifulSoup(page.content, "html.parser").find("a", string=re.compile("continue"))["href"] == "/admin/"
 
 
 def test_a_verified_session_lasts_until_sign_out(client, enrolled):
@@ -454,20 +460,20 @@ def test_lockout_page_gives_the_cool_off_from_settings(client, django_user_model
 @pytest.mark.parametrize(
     "proxies, forwarded_for, expected",
     [
-        (0, "203.0.113.5", "10.0.0.9"),  # no proxy trusted: the header is the visitor's own words
-        (1, "", "10.0.0.9"),  # not through the proxy (a health check): the connecting address
-        (1, "203.0.113.5", "203.0.113.5"),  # Varnish appended the visitor
-        (1, "198.51.100.7, 203.0.113.5", "203.0.113.5"),  # a forged entry in front is ignored
-        (2, "198.51.100.7, 203.0.113.5, 192.0.2.1", "203.0.113.5"),  # CDN, then Varnish
-        (2, "203.0.113.5", "10.0.0.9"),  # fewer entries than proxies: not through them
-        (1, "not-an-address", "10.0.0.9"),
-        (1, "2001:db8::1", "2001:db8::1"),
+        ([], "203.0.113.5", "10.0.0.9"),  # no proxy trusted: the header is the visitor's own words
+        (["10.0.0.9"], "", "10.0.0.9"),  # not through the proxy (its own probe): the connecting address
+        (["10.0.0.9"], "203.0.113.5", "203.0.113.5"),  # Varnish appended the visitor
+        (["10.0.0.9"], "198.51.100.7, 203.0.113.5", "203.0.113.5"),  # a forged entry in front is ignored
+        (["10.0.0.0/24", "192.0.2.1"], "198.51.100.7, 203.0.113.5, 192.0.2.1", "203.0.113.5"),  # CDN, then Varnish
+        (["10.0.0.9"], "not-an-address", "10.0.0.9"),
+        (["10.0.0.9"], "2001:db8::1", "2001:db8::1"),
+        (["10.0.0.1"], "203.0.113.5", "10.0.0.9"),  # from an address that is not a trusted proxy
     ],
 )
 def test_the_lockout_counts_the_address_the_trusted_proxies_saw(settings, rf, proxies, forwarded_for, expected):
     from dei_portal.client_ip import client_ip
 
-    settings.TRUSTED_PROXY_COUNT = proxies
+    settings.TRUSTED_PROXIES = proxies
     request = rf.post(LOGIN, REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded_for)
     assert client_ip(request) == expected
 
@@ -475,7 +481,7 @@ def test_the_lockout_counts_the_address_the_trusted_proxies_saw(settings, rf, pr
 def test_behind_a_proxy_one_visitors_failures_do_not_lock_out_another(client, django_user_model, settings):
     """Every request reaches the app from the proxy's address; the lockout must still tell
     visitors apart, and a forged X-Forwarded-For must neither dodge nor transfer a lockout."""
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
 
     def password_login(client, username, password=PASSWORD, **meta):  # the headers in META
         return client.post(LOGIN, {"username": username, "password": password}, **meta)
