@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class DeiPortalConfig(AppConfig):
@@ -9,9 +8,3 @@ class DeiPortalConfig(AppConfig):
     def ready(self):
         from . import signals  # noqa: F401 (connects the cache invalidation receivers)
 
-
-class WagtailUsersConfig(WagtailUsersAppConfig):
-    """Wagtail's users app, with this project's user and group admin (dei_portal/admin_roles.py)."""
-
-    user_viewset = "dei_portal.admin_roles.UserViewSet"
-    group_viewset = "dei_portal.admin_roles.GroupViewSet"
