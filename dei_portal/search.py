@@ -10,23 +10,34 @@ Searching runs in up to three steps, stopping at the first that finds something:
 1. every word (full-text: PostgreSQL matches English word forms, "lectures" finds
    "lecture"; SQLite's FTS5 matches whole words, ignoring case and accents);
 2. close matches, for typos: Wagtail's ``Fuzzy`` query. Only the PostgreSQL backend
-   supports it, with the ``pg_trgm`` extension (migration 0006 enables it); without
-   it this step is skipped, never an error;
+   supports it, with the ``pg_trgm`` extension (migration 0006 enables it). Without it
+   (SQLite, ``make run``'s database) the typos are corrected instead: each word that no
+   discoverable page contains is replaced by the closest word that one does (see
+   ``vocabulary()``), and the corrected words are searched as in step 1. The page then
+   says "Showing results for …". A correction is only ever offered when it finds pages;
 3. any of the words.
 """
 
 import logging
 import re
+from collections import Counter
+from difflib import SequenceMatcher
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache as django_cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import DateField, Exists, F, Max, OuterRef, Q, TextField, Value
+from django.db.models import CharField, DateField, Exists, F, Max, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Length, Substr
 from django.shortcuts import render
 from django.utils import timezone
 from wagtail.contrib.sitemaps import Sitemap
 from wagtail.models import Page, PageViewRestriction
+from wagtail.search.models import IndexEntry
 from wagtail.search.query import Fuzzy
+
+from dei_portal import cache as content_cache
 
 logger = logging.getLogger(__name__)
 
@@ -111,22 +122,118 @@ def _evaluated(results):
         return None
 
 
+# Typo correction without pg_trgm: which words may be corrected, and how close is close.
+MIN_CORRECTED_LENGTH = 4  # shorter words ("MD", "art") have too many near neighbours
+CORRECTION_CUTOFF = 0.8  # difflib's ratio: one slip in a word of 5+ letters, e.g. "acessibility"
+VOCABULARY_KEY = "dei:search-vocabulary"
+
+
+def _vocabulary_from_index():
+    """{word: number of discoverable pages whose indexed text contains it}.
+
+    Read from the search index itself (titles, summaries and body text, as the backend
+    searches them), one query, only for discoverable pages of the searchable types: a
+    draft's or a private page's words are never in it.
+    """
+    models = list(searchable_types())
+    content_types = ContentType.objects.get_for_models(*models, for_concrete_models=False).values()
+    ids = discoverable(Page.objects.type(*models)).annotate(text_id=Cast("id", CharField())).values("text_id")
+    names = {field.name for field in IndexEntry._meta.get_fields()}
+    # PostgreSQL keeps the plain text beside its search vectors; SQLite (and MySQL) store it as is.
+    columns = ["title_text", "body_text"] if "title_text" in names else ["title", "body"]
+    rows = IndexEntry.objects.filter(content_type__in=content_types, object_id__in=ids).values_list(*columns)
+    counts = Counter()
+    for row in rows:
+        counts.update({word.lower() for text in row if text for word in WORD.findall(text) if not word.isdigit()})
+    return dict(counts)
+
+
+def vocabulary():
+    """The discoverable pages' words, built once per content generation (dei_portal/cache.py).
+
+    Every change a visitor could see moves the generation on, so the next search after a
+    publish builds it afresh; and it is kept no longer than the next scheduled expiry, so
+    a page that expires by the clock takes its words with it. Without a usable cache
+    (Redis down) it is built for each search that needs it: slower, never wrong.
+    """
+    generation = content_cache.generation()
+    if generation is None:
+        return _vocabulary_from_index()
+    stored = django_cache.get(VOCABULARY_KEY)
+    if stored is not None and stored[0] == generation:
+        return stored[1]
+    words = _vocabulary_from_index()
+    timeout = content_cache.seconds_until_next_change(settings.PAGE_CACHE_SECONDS)
+    django_cache.set(VOCABULARY_KEY, (generation, words), timeout)
+    return words
+
+
+def closest_word(word, words):
+    """The word of ``words`` closest to ``word`` (difflib's ratio ≥ CORRECTION_CUTOFF), or None.
+
+    Only words of a length that could reach the cutoff are compared: a ratio of 2·M/(a+b)
+    ≥ 0.8 needs the shorter word to be at least 2/3 of the longer. Ties go to the word
+    more pages contain, then to alphabetical order, so the answer never depends on the
+    order the database returned the pages in.
+    """
+    matcher = SequenceMatcher(autojunk=False)
+    matcher.set_seq2(word)  # SequenceMatcher caches what it learns about its second sequence
+    best, best_key = None, None
+    for candidate, pages in words.items():
+        if 3 * min(len(word), len(candidate)) < 2 * max(len(word), len(candidate)):
+            continue
+        matcher.set_seq1(candidate)
+        if matcher.real_quick_ratio() < CORRECTION_CUTOFF or matcher.quick_ratio() < CORRECTION_CUTOFF:
+            continue
+        ratio = matcher.ratio()
+        if ratio < CORRECTION_CUTOFF:
+            continue
+        key = (ratio, pages)
+        if best_key is None or key > best_key or (key == best_key and candidate < best):
+            best, best_key = candidate, key
+    return best
+
+
+def corrected_words(words):
+    """``words`` with each one no discoverable page contains replaced by its closest word,
+    or None when nothing could be corrected."""
+    known = vocabulary()
+    corrected, changed = [], False
+    for word in words:
+        lower = word.lower()
+        replacement = None
+        if len(lower) >= MIN_CORRECTED_LENGTH and not lower.isdigit() and lower not in known:
+            replacement = closest_word(lower, known)
+        corrected.append(replacement or word)
+        changed = changed or replacement is not None
+    return corrected if changed else None
+
+
 def search_pages(words):
-    """(results, how they matched): "all", "fuzzy", "any" or "none"."""
+    """(results, how they matched, the corrected words or None).
+
+    How they matched: "all", "fuzzy", "corrected" (all the corrected words), "any" or "none".
+    """
     pages = discoverable(Page.objects.type(*searchable_types()), for_search=True)
     text = " ".join(words)
     results = _evaluated(pages.search(text, operator="and"))
     if results is not None:
-        return results, "all"
+        return results, "all", None
     if trigram_available():
         results = _evaluated(pages.search(Fuzzy(text)))
         if results is not None:
-            return results, "fuzzy"
+            return results, "fuzzy", None
+    else:
+        correction = corrected_words(words)
+        if correction:
+            results = _evaluated(pages.search(" ".join(correction), operator="and"))
+            if results is not None:
+                return results, "corrected", correction
     if len(words) > 1:
         results = _evaluated(pages.search(text, operator="or"))
         if results is not None:
-            return results, "any"
-    return pages.none(), "none"
+            return results, "any", None
+    return pages.none(), "none", None
 
 
 def result_details(ids):
@@ -156,7 +263,7 @@ def search(request):
     query, words, truncated = clean_query(request.GET.get("query", ""))
     context = {"search_query": query, "truncated": truncated, "max_query_length": MAX_QUERY_LENGTH}
     if query:
-        results, matched = search_pages(words) if words else (Page.objects.none(), "none")
+        results, matched, correction = search_pages(words) if words else (Page.objects.none(), "none", None)
         paginator = Paginator(results, PER_PAGE)
         number = request.GET.get("page", 1)
         try:
@@ -179,7 +286,8 @@ def search(request):
                 "date": date,
                 "url": page.get_url(request),
             })
-        context.update(results=page_obj, items=items, matched=matched, result_count=paginator.count)
+        context.update(results=page_obj, items=items, matched=matched, result_count=paginator.count,
+                       corrected_query=" ".join(correction) if correction else "")
     return render(request, "search/search_results.html", context)
 
 

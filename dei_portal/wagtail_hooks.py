@@ -3,15 +3,12 @@ the userbar's accessibility checker runs axe's full rule set."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.shortcuts import redirect
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.userbar import ContentCheckerItem
+
+from dei_portal import emails
 
 NEVER_DELETE = (
     "Users are never deleted, so that the pages and revisions they wrote keep their names. "
@@ -35,7 +32,8 @@ def refuse_bulk_user_deletion(request, action_type, objects, action_class_instan
 
 @hooks.register("after_create_user")
 def invite_user_without_password(request, user):
-    """A user created without a password gets an unusable one and an emailed link to set it."""
+    """A user created without a password gets an unusable one and an emailed link to set it
+    (on the site's public address, dei_portal/emails.py)."""
     if user.password and user.has_usable_password():
         return
     user.set_unusable_password()
@@ -43,15 +41,7 @@ def invite_user_without_password(request, user):
     if not user.email:
         messages.warning(request, "This user has no email address, so no invitation was sent.")
         return
-    context = {
-        "user": user,
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-        "protocol": "https" if request.is_secure() else "http",
-        "domain": request.get_host(),
-    }
-    subject = "".join(render_to_string("dei_portal/emails/invitation_subject.txt", context).splitlines())
-    send_mail(subject, render_to_string("dei_portal/emails/invitation.txt", context), None, [user.email])
+    emails.send_invitation(user)
     messages.success(request, f"An invitation to set a password was emailed to {user.email}.")
 
 
@@ -69,3 +59,7 @@ def use_full_accessibility_checker(request, items, page):
         else item
         for item in items
     ]
+
+
+# Admin behaviour by concern, each in its own module (their hooks register on import).
+from dei_portal import admin_fixes, admin_roles, admin_scheduling, two_factor  # noqa: E402,F401

@@ -17,9 +17,8 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-# No reverse proxy in front: lock out by the connecting address (scripts/scaleout.py, behind
-# Varnish, sets AXES_PROXY_COUNT=1).
-TRUSTED_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+# No reverse proxy in front: lock out by the connecting address. TRUSTED_PROXIES comes from
+# the environment as in production (scripts/scaleout.py, behind Varnish, sets it to 127.0.0.1).
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Outermost, so it counts every query a request causes (sessions, auth, a page cache's

@@ -13,8 +13,6 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-# No reverse proxy in front: lock out by the connecting address.
-TRUSTED_PROXY_COUNT = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ROOT_URLCONF = "scripts.demo_urls"
 LOGGING["root"]["level"] = "ERROR"  # noqa: F405 (no "Not Found" lines for the 404 check)

@@ -32,7 +32,11 @@ itself could not be set up):
   d. wrk for S seconds (default 5) on a cached page and on a static file through the same
      Varnish: requests/s of each and their ratio (target: the page ≥ 50% of the file);
   e. a signed-in editor (a real login through Varnish) is never served from the cache, and
-     does not leave a personalised page in it.
+     does not leave a personalised page in it;
+  f. the login lockout counts the visitor, not Varnish (TRUSTED_PROXIES=127.0.0.1): a visitor
+     from 127.0.0.2 guesses the editor's password until locked out, and stays locked out when
+     it forges X-Forwarded-For through Varnish or straight to an app server; a visitor from
+     127.0.0.3 through the same Varnish still signs in.
 
 Everything it made is removed at the end (database, Redis keys, processes, temporary folder)
 unless --keep. Debian's varnish and wrk are installed with apt-get when missing (as root).
@@ -106,8 +110,9 @@ class Response:
         return found
 
 
-def fetch(port, path, method="GET", headers=None, body=None, timeout=10):
-    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+def fetch(port, path, method="GET", headers=None, body=None, timeout=10, source=None):
+    """One request; `source` is the local address to connect from (any of 127.0.0.0/8 on Linux)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout, source_address=(source, 0) if source else None)
     try:
         connection.request(method, path, body=body, headers={"Host": f"{HOST}:{port}", **(headers or {})})
         response = connection.getresponse()
@@ -220,7 +225,9 @@ class ScaleOut:
             MEDIA_ROOT=str(self.workdir / "media"),  # one media folder for both app servers
             WAGTAILADMIN_BASE_URL=f"http://{HOST}:{self.ports['varnish']}",
             CDN_MAX_AGE=str(CDN_MAX_AGE),
-            AXES_PROXY_COUNT="1",  # behind Varnish: the visitor is the last X-Forwarded-For entry
+            # Behind Varnish, which connects from 127.0.0.1: its X-Forwarded-For entry is believed
+            # (the visitor), and only from that address.
+            TRUSTED_PROXIES=HOST,
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         )
         if instance:
@@ -761,6 +768,41 @@ class Checks:
             f"{anonymous_after.header('X-Cache')}, {'no userbar' if 'wagtail-userbar' not in anonymous_after.text else 'USERBAR LEAKED'}",
         )
 
+    # f ----------------------------------------------------------------------------------------
+
+    def login_attempt(self, port, source, password, forwarded_for=None):
+        """A real login POST (the form's CSRF token and cookie) from local address `source`."""
+        extra = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+        form = fetch(port, "/admin/login/", source=source, headers=extra)
+        csrf_cookie = form.cookies().get("csrftoken", "")
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": csrf_token(form), "username": EDITOR, "password": password, "next": "/admin/"}
+        )
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie}", **extra}
+        return fetch(port, "/admin/login/", method="POST", body=body, headers=headers, source=source).status
+
+    def lockout_counts_each_visitor(self):
+        attacker, editor, app = "127.0.0.2", "127.0.0.3", self.site.ports["app1"]
+        guesses = [self.login_attempt(self.vport, attacker, f"guess-{n}") for n in range(5)]
+        locked = self.login_attempt(self.vport, attacker, EDITOR_PASSWORD)
+        # Claiming to be the editor: through Varnish (which appends the real address) and
+        # straight to the app server (which is not a trusted proxy, so the header is ignored).
+        forged_varnish = self.login_attempt(self.vport, attacker, EDITOR_PASSWORD, forwarded_for=editor)
+        forged_direct = self.login_attempt(app, attacker, EDITOR_PASSWORD, forwarded_for=editor)
+        other = self.login_attempt(self.vport, editor, EDITOR_PASSWORD)
+        passed = (
+            guesses == [200] * 4 + [429]  # the form again, until the fifth failure locks
+            and (locked, forged_varnish, forged_direct) == (429, 429, 429)
+            and other == 302
+        )
+        self.record(
+            "f. the lockout counts each visitor",
+            passed,
+            f"through Varnish from {attacker}: 5 wrong passwords {', '.join(map(str, guesses))}, then the right one {locked}; "
+            f"forging X-Forwarded-For: {editor}: through Varnish {forged_varnish}, straight to app1 {forged_direct}; "
+            f"the editor from {editor} through Varnish: {other} (target 429, 429, 429 and 302)",
+        )
+
 
 def print_table(results, speed_rows):
     log("")
@@ -820,6 +862,7 @@ def main():
         checks.both_instances_serve()
         checks.page_is_cached("/offices/")
         checks.signed_in_never_cached()
+        checks.lockout_counts_each_visitor()
         checks.publish_is_visible(urls)
         checks.notice_change_clears_every_page(urls)
         checks.speed()

@@ -646,3 +646,20 @@ def test_editor_bulk_delete_of_in_use_media_is_refused_with_a_reason(editor, tre
     response = client_for(editor).post(url, follow=True)
     assert "is used on the site (1 use)" in response.content.decode()
     assert get_image_model().objects.filter(pk=image.pk).exists()
+
+
+def test_editors_cannot_reorder_live_notices_but_moderators_can(editor, moderator, tree):
+    """The order of the notices is public: moving one is publishing (Wagtail's reorder view
+    asks for publish permission on snippets with drafts)."""
+    from announcements.factories import SiteNoticeFactory
+
+    first = tree["notice"]
+    second = SiteNoticeFactory(heading="Second", text="Also shown.")
+    before = list(SiteNotice.objects.order_by("sort_order").values_list("pk", flat=True))
+    url = f"/admin/snippets/announcements/sitenotice/reorder/{second.pk}/?position=0"
+    assert_refused(client_for(editor).post(url))
+    assert list(SiteNotice.objects.order_by("sort_order").values_list("pk", flat=True)) == before
+    response = client_for(moderator, verified=True).post(url)
+    assert response.status_code == 200
+    assert list(SiteNotice.objects.order_by("sort_order").values_list("pk", flat=True))[0] == second.pk
+    assert first.pk in before

@@ -303,6 +303,7 @@ def test_production_adds_upgrade_insecure_requests_and_keeps_the_rest():
         SECRET_KEY="k" * 20 + "-a-long-random-production-secret-value-0123456789",
         ALLOWED_HOSTS="dei.example.edu",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        WAGTAILADMIN_BASE_URL="https://dei.example.edu",
     )
     code = (
         "import django;django.setup();from django.conf import settings;from dei_portal import security;"

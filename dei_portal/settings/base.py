@@ -209,10 +209,9 @@ AXES_RESET_ON_SUCCESS = True
 # so nobody can keep a colleague's account locked by guessing.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "two_factor/locked_out.html"
-# The address a lockout counts: REMOTE_ADDR, or behind N reverse proxies the entry N places
-# from the right of X-Forwarded-For (dei_portal/client_ip.py). 0 here; production sets it.
+# The address a lockout counts: REMOTE_ADDR, or behind trusted reverse proxies the visitor's
+# entry in X-Forwarded-For (dei_portal/client_ip.py; TRUSTED_PROXIES, in the block at the end).
 AXES_CLIENT_IP_CALLABLE = "dei_portal.client_ip.client_ip"
-TRUSTED_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
 # Sessions end after 8 hours, and when the browser closes.
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -356,3 +355,45 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Issue 11 ("run by the office alone"): each concern keeps its settings in its own block below.
+# --- email links and admin branding ---
+# Every link in an email (invitations, password resets, review notifications) starts with
+# WAGTAILADMIN_BASE_URL (above): `make run` sets it from PORT, dev.py derives it from PORT and
+# production refuses to start without it (dei_portal/emails.py, docs/deployment.md).
+# The admin names the site (templates/wagtailadmin/admin_base.html and login.html use
+# WAGTAIL_SITE_NAME). Signing in on a private page's form (/_util/login/) without `next` lands
+# on the home page, not on Django's default /accounts/profile/, which does not exist here.
+LOGIN_REDIRECT_URL = "/"
+# --- roles and review ---
+# Wagtail's users app with this project's user and group forms (role descriptions, one role per
+# user, the superuser switch only for superusers, the last administrator kept): dei_portal/users_app.py.
+INSTALLED_APPS[INSTALLED_APPS.index("wagtail.users")] = "dei_portal.users_app.WagtailUsersConfig"
+# Publishers write and publish without a second person, so they need two factors like Moderators.
+TWO_FACTOR_REQUIRED_GROUPS = [*TWO_FACTOR_REQUIRED_GROUPS, "Publishers"]
+# --- two-factor recovery ---
+INSTALLED_APPS.insert(INSTALLED_APPS.index("django_otp.plugins.otp_totp") + 1, "django_otp.plugins.otp_static")
+# --- scheduling ---
+# --- editor fixes ---
+# --- search and trusted proxies ---
+# The reverse proxies whose X-Forwarded-For entries are believed (dei_portal/client_ip.py):
+# addresses or networks, IPv4 or IPv6, comma-separated, e.g. "10.0.0.2,10.0.1.0/24". Empty
+# (the default) trusts nobody: REMOTE_ADDR is the visitor, whatever headers say.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+if "AXES_PROXY_COUNT" in os.environ:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "AXES_PROXY_COUNT is no longer used: a hop count let anyone who reaches the app server "
+        "directly choose their address. Remove it and set TRUSTED_PROXIES to your proxies' "
+        "addresses or networks instead (e.g. TRUSTED_PROXIES=10.0.0.2 for Varnish; see "
+        "docs/deployment.md, 'Login lockout behind proxies')."
+    )
+from dei_portal.client_ip import parse_networks as _parse_networks  # noqa: E402
+
+try:
+    _parse_networks(TRUSTED_PROXIES)
+except ValueError as error:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None

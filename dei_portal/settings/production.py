@@ -36,9 +36,8 @@ CSP_UPGRADE_INSECURE_REQUESTS = True
 # Trying out a policy change: CSP_REPORT_ONLY=true sends it as Content-Security-Policy-Report-Only.
 CSP_REPORT_ONLY = os.environ.get("CSP_REPORT_ONLY", "false").lower() == "true"
 
-# Behind a reverse proxy, lock out by the visitor's address, not the proxy's.
-# (One proxy by default: Varnish or the load balancer; AXES_PROXY_COUNT=2 with a CDN before it.)
-TRUSTED_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "1"))
+# Behind a reverse proxy, lock out by the visitor's address, not the proxy's: TRUSTED_PROXIES
+# (base.py's "search and trusted proxies" block; the block at the end of this file).
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -61,3 +60,34 @@ LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" els
 # Load balancers probe the app server over plain HTTP: /healthz answers them instead of
 # redirecting to https (dei_portal/health.py); it sets no cookie and shows no content.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- email links (issue 11) ---
+# Every link in an email (invitations, password resets, review notifications) starts with the
+# site's public address: refuse to start without it rather than mail links to the wrong server.
+from urllib.parse import urlsplit  # noqa: E402
+
+from django.http.request import split_domain_port, validate_host  # noqa: E402
+
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "").strip().rstrip("/")
+_base_url = urlsplit(WAGTAILADMIN_BASE_URL)
+_base_host = split_domain_port(_base_url.netloc)[0]  # "" unless a valid host[:port]
+if (
+    _base_url.scheme not in ("http", "https")
+    or not _base_host
+    or _base_url.path
+    or _base_url.query
+    or _base_url.fragment
+):
+    raise ImproperlyConfigured(
+        "Set WAGTAILADMIN_BASE_URL to the site's public address, scheme and host (and port, if "
+        "not the default), e.g. https://dei.example.edu: every link in an email starts with it."
+    )
+if not validate_host(_base_host, ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        f"WAGTAILADMIN_BASE_URL's host {_base_host!r} is not in ALLOWED_HOSTS, so links in "
+        "emails would be refused (400): add it to ALLOWED_HOSTS or correct WAGTAILADMIN_BASE_URL."
+    )
+# --- trusted proxies (issue 11) ---
+# TRUSTED_PROXIES comes from base.py, empty unless set: behind Varnish or a load balancer set
+# it to their addresses, or every visitor shares the proxy's address in the login lockout
+# (docs/deployment.md, "Login lockout behind proxies"). AXES_PROXY_COUNT is refused.
