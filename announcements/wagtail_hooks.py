@@ -1,6 +1,8 @@
-from wagtail.admin.ui.tables import DateColumn, LiveStatusTagColumn
+from wagtail.admin.ui.tables import LiveStatusTagColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
+
+from dei_portal.admin_scheduling import SiteDateTimeColumn
 
 from .models import AnnouncementCategory, SiteNotice
 
@@ -15,8 +17,9 @@ class SiteNoticeViewSet(SnippetViewSet):
         "heading",
         "text",
         LiveStatusTagColumn(),
-        DateColumn("go_live_at", label="Goes live"),
-        DateColumn("expire_at", label="Expires"),
+        # In the site's time zone, naming it (Wagtail's DateColumn says "in 3 months").
+        SiteDateTimeColumn("go_live_at", label="Goes live"),
+        SiteDateTimeColumn("expire_at", label="Expires"),
     ]
 
 

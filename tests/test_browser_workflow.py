@@ -149,11 +149,15 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
     row = review.get_by_role("row").filter(has_text=TITLE)
     expect(row).to_have_count(1)
     row.get_by_role("button", name="Actions").click()
-    # Plain "Approve" posts at once; "Approve with comment" would open a modal first.
+    # Approving from the dashboard asks first: Wagtail's action dialog, with an optional comment.
     approve = row.get_by_role("button", name="Approve", exact=True)
     expect(approve).to_be_visible()
+    approve.click()
+    dialog = mod_page.get_by_role("dialog")
+    expect(dialog.get_by_role("textbox", name="Comment")).to_be_visible()
+    assert WorkflowState.objects.get(pk=state.pk).status == WorkflowState.STATUS_IN_PROGRESS
     with mod_page.expect_navigation(url=f"{site_url}/admin/"):
-        approve.click()
+        dialog.get_by_role("button", name="Approve with comment").click()
     # Wagtail shows no message here: the item just leaves the moderator's review list.
     expect(mod_page.get_by_role("heading", name="Site summary")).to_be_visible()
     expect(mod_page.get_by_role("row").filter(has_text=TITLE)).to_have_count(0)
