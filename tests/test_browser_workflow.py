@@ -108,7 +108,12 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
     expect(editor_page.locator("#id_category-title")).to_have_text(CATEGORY)
     date = form.get_by_role("textbox", name=required("Date"))
     date.fill(DATE)
-    date.press("Escape")  # closes the date picker
+    # Focus opens Wagtail's date picker a moment later; Tab closes it (Escape does not),
+    # and while open it covers the footer's buttons.
+    picker = editor_page.locator(".xdsoft_datetimepicker:visible")
+    expect(picker).to_have_count(1)
+    date.press("Tab")
+    expect(picker).to_have_count(0)
     content = editor_page.get_by_role("tabpanel", name=re.compile(r"^Content"))
     content.get_by_role("region", name="Summary", exact=True).get_by_role("textbox").fill(SUMMARY)
 
