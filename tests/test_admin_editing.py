@@ -117,7 +117,7 @@ def test_bad_office_input_gets_a_clear_error_and_loses_nothing(editor_client, tr
     assert not OfficePage.objects.filter(slug="graduate-medical-education").exists()
     html = response.content.decode()
     assert "Supports residents and fellows in every program." in html
-    assert "More about the office." in html or "More about the office" in str(form["body"].value())
+    assert "More about the office." in html
 
 
 def test_poster_of_a_disallowed_file_type_is_refused(editor_client, db):
@@ -129,7 +129,9 @@ def test_poster_of_a_disallowed_file_type_is_refused(editor_client, db):
         )
         assert response.status_code == 200
         assert "Not a supported document extension" in response.content.decode() or "not allowed" in response.content.decode()
-        assert response.context["form"].data["title"] == "Welcome poster"
+        # The title the editor typed is written back into the re-displayed form.
+        title = BeautifulSoup(response.content, "html.parser").select_one("input[name=title]")
+        assert title is not None and title.get("value") == "Welcome poster"
     assert not Document.objects.exists()
     ok = editor_client.post(
         reverse("wagtaildocs:add"),

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from django.http import QueryDict
 
 from announcements.factories import AnnouncementCategoryFactory, AnnouncementPageFactory
 
@@ -37,11 +38,33 @@ def test_announcements_filter_by_category(client, many):
     assert 'aria-current="page">Campus events' in response.content.decode()
 
 
-@pytest.mark.parametrize("query", ["?page=999", "?page=abc", "?page=-1", "?category=nope", "?category=%3Cscript%3E", "?page=" + "9" * 500])
-def test_bad_listing_queries_get_a_clear_page(client, many, query):
-    response = client.get(many.url + query)
+PAYLOAD = '"><script>alert(1)</script>'
+
+
+@pytest.mark.parametrize(
+    "query, first_title",
+    [
+        ("?page=999", "Policy update 03"),  # past the end: the last page
+        ("?page=abc", "Lecture on health equity"),  # not a number: the first page
+        ("?page=-1", "Policy update 03"),
+        ("?page=" + "9" * 500, "Policy update 03"),
+        ("?page=" + PAYLOAD, "Lecture on health equity"),
+        ("?category=nope", None),
+        ("?category=" + PAYLOAD, None),
+        ("?category=policies&page=" + PAYLOAD, "Policy update 12"),
+    ],
+)
+def test_bad_listing_queries_get_a_clear_page(client, many, query, first_title):
+    response = client.get(many.url, QueryDict(query[1:]))
     assert response.status_code == 200
-    assert b"<script>" not in response.content
+    found = titles(response)
+    if first_title is None:
+        assert found == []
+        assert "There is no announcement category by that name" in response.content.decode()
+    else:
+        assert found[0] == first_title
+    # Whatever the query carried is never written back into the page unescaped.
+    assert "<script>alert(1)" not in response.content.decode()
 
 
 def test_unknown_category_says_so(client, many):
