@@ -5,16 +5,28 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install migrate demo check clean audit screenshots
+.PHONY: run test install lock migrate demo check clean audit screenshots
 
-# Reinstall only when the requirements change.
+# Reinstall only when the locks change. requirements-dev.txt is the whole locked environment
+# (runtime + dev tools, pip itself included), every package pinned with its hashes.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+## make lock: compile requirements.in -> requirements.txt and requirements-dev.in -> requirements-dev.txt
+## with pip-tools (a dev dependency), then install. Existing pins stay unless you ask:
+## UPGRADE="Django wagtail" (those packages, within their .in ranges) or UPGRADE=all. For Python 3.11.
+LOCK_ARGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(if $(filter all,$(UPGRADE)),--upgrade,$(foreach name,$(UPGRADE),--upgrade-package $(name)))
+LOCK_COMPILER ?= $(BIN)/pip-compile
+lock: $(BIN)/.installed
+	@$(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "make lock: the locks are for Python 3.11; .venv has " + sys.version.split()[0])'
+	$(LOCK_COMPILER) $(LOCK_ARGS) --output-file requirements.txt requirements.in
+	$(LOCK_COMPILER) $(LOCK_ARGS) --output-file requirements-dev.txt requirements-dev.in
+	$(MAKE) --no-print-directory install
 
 migrate: install
 	$(MANAGE) migrate --noinput
@@ -86,10 +98,10 @@ serve-env:
 		echo "make serve: set$$missing in the environment (see docs/operations.md)" >&2; exit 1; \
 	fi
 
-# The runtime requirements only (a server needs no test tools).
+# The runtime lock only (a server needs no test tools), hashes checked.
 $(BIN)/.installed-runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 # (@: stdout carries only the JSON log lines.)
