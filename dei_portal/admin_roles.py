@@ -4,20 +4,25 @@ administrator (issue 11). See docs/editor-guide.md, "Roles".
 - The user form (Wagtail's, through our UserViewSet): each role's one-sentence description next
   to its checkbox; one role per user unless "Combine roles" is ticked; the superuser switch only
   for superusers, labelled as what it is; blank passwords say they send an invitation; the last
-  active administrator cannot be deactivated or demoted. The users list shows each user's role.
+  active administrator cannot be deactivated or demoted. The users list shows each user's role
+  ("Editor", "Superuser (every permission)").
 - The built-in role groups cannot be deleted, and their edit page shows their description.
 - Only Moderators and Publishers (and superusers) may delete an image or document that is in
   use, or a page someone else owns; an Editor may delete only their own never-published pages.
+  The image delete page and the bulk delete pages say so (and where the file is used) instead
+  of offering "Yes, delete" ({% load admin_roles %}: this module is also a template library).
+- Reports → Site history is in the menu of those who manage accounts (Site administrators).
 - The editor guide (docs/editor-guide.md) is rendered inside the admin, linked from the
   dashboard and the menu.
 """
 
 import re
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 import markdown
-from django import forms
+from django import forms, template
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -28,15 +33,23 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from wagtail import hooks
 from wagtail.actions import DeleteAction, EditAction
 from wagtail.actions.delete import DeletePermissionError
 from wagtail.actions.edit import EditPermissionError
+from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.documents.models import AbstractDocument
+from wagtail.documents.views.bulk_actions.delete import (
+    DeleteBulkAction as DocumentDeleteBulkAction,
+)
 from wagtail.images.models import AbstractImage
+from wagtail.images.views.bulk_actions.delete import (
+    DeleteBulkAction as ImageDeleteBulkAction,
+)
 from wagtail.models import Page, ReferenceIndex
 from wagtail.users.forms import GroupForm, UserCreationForm, UserEditForm
 from wagtail.users.views import groups as group_views
@@ -59,7 +72,16 @@ ROLE_DESCRIPTIONS = {
     "does not publish. Needs two-factor sign-in.",
 }
 
+# What one member of each role is called (the users list's "Role" column).
+ROLE_NAMES = {
+    "Editors": "Editor",
+    "Moderators": "Moderator",
+    "Publishers": "Publisher",
+    "Site administrators": "Site administrator",
+}
+
 SUPERUSER_LABEL = "Superuser: every permission, bypasses roles"
+SUPERUSER_ROLE = "Superuser (every permission)"
 SUPERUSER_HELP = (
     "Not the same as the “Site administrators” role. A superuser can do everything, whatever "
     "their roles say. Keep it for the one or two people responsible for the site."
@@ -195,39 +217,42 @@ class UserEditView(FormForUserMixin, user_views.EditView):
         return buttons
 
 
+def user_role(user):
+    """A user's role as the users list shows it: "Editor", "Publisher, Site administrator" (a
+    deliberate combination), "Superuser (every permission)" or "No role". Groups other than the
+    site's roles are shown by their own name."""
+    roles = ", ".join(sorted(ROLE_NAMES.get(group.name, group.name) for group in user.groups.all()))
+    if user.is_superuser:
+        return f"{SUPERUSER_ROLE}; also {roles}" if roles else SUPERUSER_ROLE
+    return roles or "No role"
+
+
 class UserIndexView(user_views.IndexView):
-    """Wagtail's users list, with each user's role and "Superuser" for what Wagtail calls Admin."""
+    """Wagtail's users list, with each user's role where Wagtail shows "Admin" for superusers."""
 
     @cached_property
     def columns(self):
-        columns = []
-        for column in super().columns:
-            if column.name == "is_superuser":
-                columns.append(
-                    Column(
-                        "role",
-                        accessor=lambda user: ", ".join(g.name for g in user.groups.all()) or "No role",
-                        label="Role",
-                        width="20%",
-                    )
-                )
-                column = Column(
-                    "is_superuser",
-                    accessor=lambda user: "Superuser" if user.is_superuser else None,
-                    label="Superuser",
-                    sort_key="is_superuser",
-                    classname="level",
-                    width="10%",
-                )
-            columns.append(column)
-        return columns
+        return [
+            Column("role", accessor=user_role, label="Role", width="25%") if column.name == "is_superuser" else column
+            for column in super().columns
+        ]
 
     def get_base_queryset(self):
         return super().get_base_queryset().prefetch_related("groups")  # no query per row
 
 
+class RoleUserFilterSet(user_views.UserFilterSet):
+    """The users list's filters, with Wagtail's "Administrator" (superusers) called "Superuser",
+    so it is not taken for the Site administrators role."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["is_superuser"].label = "Superuser"
+
+
 class UserViewSet(user_views.UserViewSet):
     index_view_class = UserIndexView
+    filterset_class = RoleUserFilterSet
     add_view_class = UserCreateView
     edit_view_class = UserEditView
     template_prefix = "wagtailusers/users/"
@@ -335,11 +360,76 @@ class ProtectInUseMediaEditAction(EditAction):
         return super().execute(skip_permission_checks=skip_permission_checks)
 
 
+# The delete pages say why, instead of offering "Yes, delete" and then refusing. These template
+# tags are loaded as {% load admin_roles %} (settings: TEMPLATES' "libraries", "roles and review").
+register = template.Library()
+USES_LISTED = 20  # the rest are on the object's usage page
+
+
+def media_uses(user, obj, limit=USES_LISTED):
+    """Where an image or document is used: the first `limit` objects using it, each with its
+    kind ("Page", "Site-wide notice"), its title and its edit URL (None if `user` may not edit it)."""
+    finder = AdminURLFinder(user)
+    uses = []
+    for source, _references in islice(ReferenceIndex.get_grouped_references_to(obj), limit):
+        title = source.get_admin_display_title() if isinstance(source, Page) else str(source)
+        uses.append({"kind": capfirst(source._meta.verbose_name), "title": title, "url": finder.get_edit_url(source)})
+    return uses
+
+
+@register.simple_tag(takes_context=True)
+def media_delete_refusal(context, obj):
+    """{% media_delete_refusal image as refusal %}: why the signed-in user may not delete this
+    image or document (`message`, and `uses`: where it is used), or None if they may (or if `obj`
+    is something else: generic delete pages may ask too)."""
+    if not isinstance(obj, (AbstractImage, AbstractDocument)):
+        return None
+    user = context["request"].user
+    message = media_refusal(user, obj)
+    return {"message": message, "uses": media_uses(user, obj)} if message else None
+
+
 @hooks.register("register_actions")
 def register_media_actions(registry):
     for model in (AbstractImage, AbstractDocument):
         registry.register(model, ProtectInUseMediaDeleteAction)
         registry.register(model, ProtectInUseMediaEditAction)
+
+
+class InUseMediaBulkDeleteMixin:
+    """Wagtail's bulk delete of images or documents, where media an Editor may not delete (in
+    use) are listed with the reason among those "you don't have permission to delete", so the
+    confirmation offers "Yes, delete" only for the others, and only those are deleted."""
+
+    def check_perm(self, obj):
+        return super().check_perm(obj) and media_refusal(self.request.user, obj) is None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for entry in context["items_with_no_access"]:
+            entry["refusal"] = media_refusal(self.request.user, entry["item"])
+        return context
+
+    def prepare_action(self, objects, objects_without_access):
+        refusals = [media_refusal(self.request.user, obj) for obj in objects_without_access["items_with_no_access"]]
+        for refusal in filter(None, refusals):
+            messages.error(self.request, refusal)
+        if any(refusals) and not objects:
+            return redirect(self.next_url)
+        return super().prepare_action(objects, objects_without_access)
+
+
+class InUseImageBulkDelete(InUseMediaBulkDeleteMixin, ImageDeleteBulkAction):
+    pass
+
+
+class InUseDocumentBulkDelete(InUseMediaBulkDeleteMixin, DocumentDeleteBulkAction):
+    pass
+
+
+# After Wagtail's own (order 0): the registry keeps the last action registered for a model.
+hooks.register("register_bulk_action", InUseImageBulkDelete, order=1)
+hooks.register("register_bulk_action", InUseDocumentBulkDelete, order=1)
 
 
 def page_deletion_refusal(user, page):
@@ -378,6 +468,38 @@ def refuse_bulk_deleting_what_is_public(request, action_type, objects, action_cl
             messages.error(request, refusal)
             return redirect(reverse(back))
     return None
+
+
+# --- Site history for Site administrators ---------------------------------------------------------
+
+SITE_HISTORY_MENU_NAME = "site-history"
+
+
+def manages_users(user):
+    User = get_user_model()
+    opts = User._meta
+    return any(user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}") for action in ("add", "change"))
+
+
+@hooks.register("construct_reports_menu")
+def site_history_for_user_managers(request, menu_items):
+    """Reports → Site history for those who manage accounts (Site administrators).
+
+    Wagtail shows it only to people with a permission on some page, which Site administrators
+    have not; yet it is where account changes, role changes and two-factor resets are recorded
+    (the reset page sends them there). The report itself is open to every admin user and lists
+    only what the viewer has a permission on (for Site administrators: users, roles, settings,
+    redirects), so no page history is revealed."""
+    if manages_users(request.user) and not any(item.name == SITE_HISTORY_MENU_NAME for item in menu_items):
+        menu_items.append(
+            MenuItem(
+                "Site history",
+                reverse("wagtailadmin_reports:site_history"),
+                name=SITE_HISTORY_MENU_NAME,
+                icon_name="history",
+                order=1000,
+            )
+        )
 
 
 # --- The editor guide inside the admin -----------------------------------------------------------

@@ -497,7 +497,7 @@ def test_bulk_assign_role_does_not_give_a_second_role(site_admin, editor):
 def test_users_list_shows_each_role(site_admin, editor, publisher):
     page = BeautifulSoup(client_for(site_admin, verified=True).get("/admin/users/").content, "html.parser")
     rows = {row.select_one("td.username").get_text(strip=True): row.get_text(" ", strip=True) for row in page.select("tbody tr")}
-    assert "Editors" in rows["editor"] and "Publishers" in rows["publisher"] and "Site administrators" in rows["siteadministrator"]
+    assert "Editor" in rows["editor"] and "Publisher" in rows["publisher"] and "Site administrator" in rows["siteadministrator"]
     assert [th.get_text(strip=True) for th in page.select("thead th") if th.get_text(strip=True) == "Role"]
 
 
