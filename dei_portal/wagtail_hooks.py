@@ -9,6 +9,8 @@ from wagtail import hooks
 from wagtail.admin.userbar import ContentCheckerItem
 
 from dei_portal import emails
+# The help menu points at the office's own guide (registered with the branding template tags).
+from dei_portal.templatetags import admin_branding  # noqa: F401
 
 NEVER_DELETE = (
     "Users are never deleted, so that the pages and revisions they wrote keep their names. "

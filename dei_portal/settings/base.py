@@ -400,3 +400,7 @@ except ValueError as error:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
+# --- admin branding ---
+# The admin's "Forgotten password?" form sends a new invitation to someone invited who has not
+# chosen a password yet (Django's form sends such accounts nothing); others get the reset email.
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "dei_portal.emails.PasswordResetForm"
