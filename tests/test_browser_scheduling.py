@@ -1,10 +1,12 @@
 """Scheduling in the real admin, in headless chromium (issue 11; dei_portal/admin_scheduling.py).
 
 A moderator (signed in with two-factor) sets a go-live time with minutes in the "Set
-schedule" dialog, sees the site's time zone named there, schedules the page and sees
-"Scheduled for … 09:45 Central Time (America/Chicago)" in the page listing. And the risk
-autosave brought: a time typed in the dialog and never saved is not stored, even after
-autosave has run with the dialog open and the moderator then left the page.
+schedule" dialog, sees the site's time zone named there, schedules the page and sees the
+time written one way wherever it is shown: "1 March 2027, 09:45 Central Time" in the status
+panel, in the dialog's summary and ("Scheduled for …") in the page listing. The risk autosave
+brought: a time typed in the dialog and never saved is not stored, even after autosave has
+run with the dialog open and the moderator then left the page. And the site-wide notices
+listing shows every column at 1280 px and at 375 px.
 
 Runs on the live server with the demo content (tests/test_browser.py's fixtures). Run with
 ``pytest -m browser``.
@@ -18,42 +20,70 @@ from playwright.sync_api import expect
 from .test_browser import browser, site_url  # noqa: F401 (fixtures)
 
 TIMEOUT = 15_000  # ms
-ZONE = "Central Time (America/Chicago)"
+ZONE = "Central Time (America/Chicago)"  # the note under each date-time field
+SHOWN = "1 March 2027, 09:45 Central Time"  # how every schedule reads in the admin
 PAGE_PATH = "/accessibility/"  # a demo standard page under the home page
 
 
-@pytest.fixture
-def moderator_page(browser, site_url):  # noqa: F811 (the imported fixtures)
-    """A browser tab signed in as a Moderator who has passed the two-factor step."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.auth.models import Group
-    from django.contrib.sessions.backends.db import SessionStore
+def signed_in_session(user, site_url):
+    """The session cookie a password and a TOTP code would have given `user`
+    (tests/test_browser_workflow.py signs in through the forms once; elsewhere the sign-in is
+    not what is tested)."""
     from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    user = get_user_model().objects.create_user("moe", "moe@example.edu", "a-long-enough-password-1")
-    user.groups.add(Group.objects.get(name="Moderators"))
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-    # The session a password and a TOTP code would have given (tests/test_browser_workflow.py
-    # signs in through the forms; here the sign-in is not what is tested).
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
+    return {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": site_url}
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT)
-    # Wagtail notices edits by comparing the form with a copy taken 2 s after the page loads;
-    # the tests wait for that copy, as a person (slower than 2 s) always does.
-    context.add_init_script("document.addEventListener('w-unsaved:watch-edits', () => { document.documentElement.dataset.editsWatched = 'true'; });")
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": site_url}])
+
+@pytest.fixture
+def moderator(transactional_db):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user("moe", "moe@example.edu", "a-long-enough-password-1")
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def moderator_context(browser, site_url, moderator):  # noqa: F811 (the imported fixtures)
+    """New browser contexts (tabs of their own size) signed in as a Moderator past two-factor."""
+    cookie = signed_in_session(moderator, site_url)
+    contexts = []
+
+    def open_context(width=1280, height=900):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(TIMEOUT)
+        # Wagtail notices edits by comparing the form with a copy taken 2 s after the page loads;
+        # the tests wait for that copy, as a person (slower than 2 s) always does.
+        context.add_init_script(
+            "document.addEventListener('w-unsaved:watch-edits', () => { document.documentElement.dataset.editsWatched = 'true'; });"
+        )
+        context.add_cookies([cookie])
+        contexts.append(context)
+        return context
+
     expect.set_options(timeout=TIMEOUT)
-    yield context.new_page()
+    yield open_context
     expect.set_options(timeout=5_000)
-    context.close()
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def moderator_page(moderator_context):
+    """A browser tab, 1280 px wide, signed in as a Moderator who has passed the two-factor step."""
+    return moderator_context().new_page()
 
 
 def the_page():
@@ -93,6 +123,21 @@ def test_moderator_schedules_a_page_to_the_minute_in_the_named_zone(site_url, mo
     with tab.expect_navigation():
         dialog.get_by_role("button", name="Save schedule").click()
 
+    # Saved, not yet in effect: the status panel says so, in the admin's one way of writing a time.
+    expect(tab.locator("html[data-edits-watched]")).to_be_attached()
+    status = tab.locator("[data-side-panel='status']")
+    if not status.is_visible():
+        tab.get_by_role("button", name="Status").click()
+    expect(status).to_contain_text("Once scheduled:")
+    expect(status).to_contain_text(f"Go-live: {SHOWN}")
+    expect(status).not_to_contain_text("a.m.")
+    # The dialog sums up what is saved (its fields show "2027-03-01 09:45").
+    status.get_by_role("button", name="Edit schedule").click()
+    dialog = tab.get_by_role("dialog", name="Set publishing schedule")
+    expect(dialog).to_contain_text(f"Saved schedule: goes live {SHOWN}.")
+    dialog.get_by_role("button", name="Close dialog").click()
+    expect(dialog).to_be_hidden()
+
     # Publishing now schedules it.
     footer = tab.locator("footer")
     footer.get_by_role("button", name="More actions").click()
@@ -103,9 +148,20 @@ def test_moderator_schedules_a_page_to_the_minute_in_the_named_zone(site_url, mo
     # 09:45 in Chicago on March 1 (CST, UTC-6) is 15:45 UTC.
     assert scheduled.approved_go_live_at == datetime.datetime(2027, 3, 1, 15, 45, tzinfo=datetime.timezone.utc)
 
+    # The page's status panel: the schedule in effect, written as everywhere else.
+    tab.goto(f"{site_url}/admin/pages/{page.pk}/edit/")
+    expect(tab.locator("html[data-edits-watched]")).to_be_attached()
+    status = tab.locator("[data-side-panel='status']")
+    if not status.is_visible():
+        tab.get_by_role("button", name="Status").click()
+    expect(status).to_contain_text(f"Go-live: {SHOWN}")
+    expect(status).not_to_contain_text("Once scheduled:")
+    expect(status).not_to_contain_text("a.m.")
+    tab.screenshot(path="/tmp/scheduling-status-panel.png")
+
     tab.goto(f"{site_url}/admin/pages/{page.get_parent().pk}/")
     row = tab.get_by_role("row").filter(has_text=page.title)
-    expect(row).to_contain_text(f"Scheduled for Mar 1, 2027, 09:45 {ZONE}")
+    expect(row).to_contain_text(f"Scheduled for {SHOWN}")
     tab.screenshot(path="/tmp/scheduling-listing.png")
 
 
@@ -136,3 +192,43 @@ def test_autosave_never_stores_a_schedule_nobody_saved(site_url, moderator_page)
     assert not stored.revisions.filter(approved_go_live_at__isnull=False).exists()
     tab.get_by_role("button", name="Status").click()
     expect(tab.get_by_text("No publishing schedule set")).to_be_visible()
+
+
+def overflowing_cells(tab):
+    """The notice listing's header and body cells that do not lie wholly inside the window
+    (the admin's main area hides what overflows it, so such a cell is cut off, not scrollable)."""
+    return tab.evaluate(
+        """() => [...document.querySelectorAll('table.listing th, table.listing td')]
+            .map(cell => [cell.textContent.trim().slice(0, 40), cell.getBoundingClientRect()])
+            .filter(([, box]) => box.left < 0 || box.right > window.innerWidth + 0.5)
+            .map(([text, box]) => `${text} (${Math.round(box.left)}-${Math.round(box.right)})`)"""
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_notice_listing_column_is_visible(site_url, moderator_context, width):
+    from announcements.models import SiteNotice
+
+    # The longest cells the listing can have: a long text, and a live notice with a new version
+    # scheduled, with its own expiry (three lines: "Expires …", "Scheduled for …", "Then expires …").
+    notice = SiteNotice.objects.get(heading="Information for our community")
+    notice.expire_at = datetime.datetime(2027, 2, 1, 18, 0, tzinfo=datetime.timezone.utc)
+    notice.save()
+    notice.go_live_at = datetime.datetime(2027, 9, 1, 14, 45, tzinfo=datetime.timezone.utc)
+    notice.expire_at = datetime.datetime(2027, 12, 24, 23, 0, tzinfo=datetime.timezone.utc)
+    notice.text = "Whether you already belong to our community or are thinking of joining, you are welcome here."
+    notice.save_revision().publish()
+    assert SiteNotice.objects.get(pk=notice.pk).status_string == "live + scheduled"
+
+    tab = moderator_context(width=width).new_page()
+    tab.goto(f"{site_url}/admin/snippets/announcements/sitenotice/")
+    table = tab.locator("table.listing")
+    for label in ("Heading", "Text", "Status", "Schedule"):
+        expect(table.get_by_role("columnheader", name=label)).to_be_visible()
+    row = table.get_by_role("row").filter(has_text="Information for our community")
+    expect(row).to_contain_text("Expires 1 February 2027, 12:00 Central Time")
+    expect(row).to_contain_text("Scheduled for 1 September 2027, 09:45 Central Time")
+    expect(row).to_contain_text("Then expires 24 December 2027, 17:00 Central Time")
+    assert overflowing_cells(tab) == []
+    tab.screenshot(path=f"/tmp/notices-listing-{width}.png", full_page=True)

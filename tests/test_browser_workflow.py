@@ -2,7 +2,9 @@
 
 An editor drafts an announcement and submits it to "Moderators approval"; visitors do
 not see it. A moderator signs in (password, then a TOTP code), finds it under "Awaiting
-your review" on the dashboard and approves it; visitors now see it on /announcements/.
+your review" on the dashboard and approves it, in a dialog that says what approving does,
+and is told it was published; visitors now see it on /announcements/. Site-wide notices go
+through the same dialog and message.
 
 Runs on the live server with the demo content, like tests/test_browser.py (whose
 `browser` and `site_url` fixtures are reused: the pinned database connection and the
@@ -154,22 +156,28 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
     row = review.get_by_role("row").filter(has_text=TITLE)
     expect(row).to_have_count(1)
     row.get_by_role("button", name="Actions").click()
-    # Approving from the dashboard asks first: Wagtail's action dialog, with an optional comment.
+    # Approving from the dashboard asks first, saying what approving does, the comment optional
+    # (dei_portal.admin_scheduling.ReviewActionView; Wagtail's own dialog said "Approve with comment").
     approve = row.get_by_role("button", name="Approve", exact=True)
     expect(approve).to_be_visible()
     approve.click()
     dialog = mod_page.get_by_role("dialog")
-    expect(dialog.get_by_role("textbox", name="Comment")).to_be_visible()
+    expect(dialog.get_by_role("heading", name=f"Approve and publish '{TITLE}'?")).to_be_visible()
+    expect(dialog).to_contain_text("It goes live on the site as soon as you approve.")
+    dialog.get_by_role("textbox", name="Comment (optional)").fill("Thanks, lovely news.")
     assert WorkflowState.objects.get(pk=state.pk).status == WorkflowState.STATUS_IN_PROGRESS
+    mod_page.screenshot(path="/tmp/review-dialog.png")  # not committed; named in the closing note
     with mod_page.expect_navigation(url=f"{site_url}/admin/"):
-        dialog.get_by_role("button", name="Approve with comment").click()
-    # Wagtail shows no message here: the item just leaves the moderator's review list.
-    expect(mod_page.get_by_role("heading", name="Site summary")).to_be_visible()
-    expect(mod_page.get_by_role("row").filter(has_text=TITLE)).to_have_count(0)
+        dialog.get_by_role("button", name="Approve and publish").click()
+    # Back on the dashboard, a message says what happened, and the item has left the list.
+    expect(messages(mod_page)).to_contain_text(f"'{TITLE}' approved and published.")
+    expect(mod_page.get_by_role("region", name="Awaiting your review").get_by_role("row").filter(has_text=TITLE)).to_have_count(0)
+    mod_page.screenshot(path="/tmp/review-approved.png")
     created.refresh_from_db()
     state.refresh_from_db()
     assert created.live and not created.has_unpublished_changes
     assert state.status == WorkflowState.STATUS_APPROVED
+    assert state.task_states.get().comment == "Thanks, lovely news."
 
     # 4. A visitor (fresh context, no cookies) now sees it listed, linking to its page.
     visitor = new_context().new_page()
@@ -182,3 +190,40 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
     assert navigation.value is not None and navigation.value.status == 200
     expect(visitor.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(visitor.get_by_role("main")).to_contain_text(SUMMARY)
+
+
+@pytest.mark.browser
+def test_moderator_approves_a_site_notice_from_the_dashboard(site_url, new_context):  # noqa: F811
+    from wagtail.models import Workflow, WorkflowState
+
+    from announcements.models import SiteNotice
+
+    from .test_browser_scheduling import signed_in_session
+
+    editor = member("edie", "Editors")
+    notice = SiteNotice.objects.get(heading="Announcements")
+    notice.text = "Welcome week starts Monday: see the campus events."
+    notice.save_revision(user=editor)
+    Workflow.objects.get(name=WORKFLOW).start(notice, editor)
+    moderator = member("moe", "Moderators")
+
+    context = new_context()
+    context.add_cookies([signed_in_session(moderator, site_url)])
+    page = context.new_page()
+    page.goto(f"{site_url}/admin/")
+    row = page.get_by_role("region", name="Awaiting your review").get_by_role("row").filter(has_text="Announcements")
+    row.get_by_role("button", name="Actions").click()
+    row.get_by_role("button", name="Approve", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Approve and publish 'Announcements'?")).to_be_visible()
+    expect(dialog.get_by_role("textbox", name="Comment (optional)")).to_be_visible()
+    assert SiteNotice.objects.get(pk=notice.pk).text != notice.text
+    with page.expect_navigation(url=f"{site_url}/admin/"):
+        dialog.get_by_role("button", name="Approve and publish").click()
+    expect(messages(page)).to_contain_text("'Announcements' approved and published.")
+    assert SiteNotice.objects.get(pk=notice.pk).text == notice.text
+    assert WorkflowState.objects.get(base_content_type__model="sitenotice", object_id=str(notice.pk)).status == "approved"
+
+    visitor = new_context().new_page()
+    visitor.goto(f"{site_url}/")
+    expect(visitor.locator(".site-notice").filter(has_text="Announcements")).to_contain_text(notice.text)

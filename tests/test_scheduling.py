@@ -1,9 +1,11 @@
 """Scheduling that cannot surprise (issue 11, dei_portal/admin_scheduling.py).
 
 Go-live and expiry are typed and shown in the site's zone (TIME_ZONE = America/Chicago),
-which the form and the listings name; the picker offers minutes; autosave never stores a
-schedule nobody saved; the page listing says when a scheduled page goes live; approving
-from the dashboard asks first. Real admin form posts, read back over HTTP.
+which the form names; wherever the admin shows a schedule (status panel, schedule dialog,
+page listing, notice listing) it reads "1 March 2027, 09:45 Central Time"; the picker offers
+minutes; autosave never stores a schedule nobody saved; the page listing says when a
+scheduled page goes live; approving from the dashboard asks first (tests/test_review_ux.py
+for what the dialog says and does). Real admin form posts, read back over HTTP.
 """
 
 import datetime
@@ -20,7 +22,7 @@ from offices.models import OfficePage
 
 from .conftest import login_verified, office_form
 
-ZONE = "Central Time (America/Chicago)"
+ZONE = "Central Time (America/Chicago)"  # the note under each date-time field
 UTC = datetime.timezone.utc
 
 
@@ -92,7 +94,7 @@ def test_the_page_listing_says_when_a_scheduled_page_goes_live(moderator_client,
     listing = moderator_client.get(reverse("wagtailadmin_explore", args=[tree["offices"].pk]))
     soup = BeautifulSoup(listing.content, "html.parser")
     scheduled = soup.select("[data-scheduled-go-live]")
-    assert [s.get_text(" ", strip=True) for s in scheduled] == [f"Scheduled for Mar 1, 2027, 09:15 {ZONE}"]
+    assert [s.get_text(" ", strip=True) for s in scheduled] == ["Scheduled for 1 March 2027, 09:15 Central Time"]
 
 
 def test_the_page_listing_shows_no_schedule_for_unscheduled_pages(moderator_client, tree):
@@ -102,17 +104,176 @@ def test_the_page_listing_shows_no_schedule_for_unscheduled_pages(moderator_clie
     assert tree["office"].title.encode() in listing.content
 
 
-def test_the_notice_listing_shows_times_in_the_site_zone(moderator_client, tree):
+def notice_schedule_cells(client):
+    """The notice listing's "Schedule" cell for each heading, one string per line."""
+    listing = client.get(reverse("wagtailsnippets_announcements_sitenotice:list"))
+    assert listing.status_code == 200
+    soup = BeautifulSoup(listing.content, "html.parser")
+    headers = [th.get_text(" ", strip=True) for th in soup.select("table.listing thead th")]
+    column = headers.index("Schedule")
+    cells = {}
+    for row in soup.select("table.listing tbody tr"):
+        heading = row.select("td")[headers.index("Heading")].select_one("a").get_text(strip=True)
+        cells[heading] = [line.get_text(" ", strip=True) for line in row.select("td")[column].select("[data-schedule]")]
+    return headers, cells
+
+
+def test_the_notice_listing_shows_its_schedule_in_the_site_zone(moderator_client, tree):
+    notice = tree["notice"]
+    SiteNotice.objects.filter(pk=notice.pk).update(expire_at=datetime.datetime(2027, 7, 1, 22, 40, tzinfo=UTC))
+    headers, cells = notice_schedule_cells(moderator_client)
+    # One "Schedule" column instead of "Goes live" and "Expires", so the listing fits (the
+    # widths themselves are measured in tests/test_browser_scheduling.py).
+    assert headers[1:] == ["Heading", "Text", "Status", "Schedule"]
+    assert cells["Announcements"] == ["Expires 1 July 2027, 17:40 Central Time"]
+
+
+def test_the_notice_listing_shows_a_scheduled_version_as_the_page_listing_does(moderator_client, tree):
+    """A live notice with a new version scheduled: the live version's expiry would never apply
+    (the new version replaces it first), so the listing shows the scheduled version's times."""
+    notice = tree["notice"]
+    url = reverse("wagtailsnippets_announcements_sitenotice:edit", args=[notice.pk])
+    notice.save_revision().publish()
+    SiteNotice.objects.filter(pk=notice.pk).update(expire_at=datetime.datetime(2027, 12, 1, 18, 0, tzinfo=UTC))
+    data = notice_form(notice, text="New text.", go_live_at="2027-03-01 09:15", expire_at="2027-07-01 17:40")
+    assert moderator_client.post(url, {**data, "action-publish": "publish"}).status_code == 302
+    assert SiteNotice.objects.get(pk=notice.pk).status_string == "live + scheduled"
+
+    _, cells = notice_schedule_cells(moderator_client)
+    assert cells["Announcements"] == [
+        "Scheduled for 1 March 2027, 09:15 Central Time",
+        "Expires 1 July 2027, 17:40 Central Time",
+    ]
+
+
+def test_the_notice_listing_keeps_a_live_expiry_that_comes_first(moderator_client, tree):
+    notice = tree["notice"]
+    notice.save_revision().publish()
+    SiteNotice.objects.filter(pk=notice.pk).update(expire_at=datetime.datetime(2027, 2, 1, 18, 0, tzinfo=UTC))
+    url = reverse("wagtailsnippets_announcements_sitenotice:edit", args=[notice.pk])
+    data = notice_form(notice, text="New text.", go_live_at="2027-03-01 09:15", expire_at="2027-07-01 17:40")
+    assert moderator_client.post(url, {**data, "action-publish": "publish"}).status_code == 302
+    _, cells = notice_schedule_cells(moderator_client)
+    assert cells["Announcements"] == [
+        "Expires 1 February 2027, 12:00 Central Time",
+        "Scheduled for 1 March 2027, 09:15 Central Time",
+        "Then expires 1 July 2027, 17:40 Central Time",
+    ]
+
+
+def test_the_notice_listing_says_when_a_notice_expired(moderator_client, tree):
     notice = tree["notice"]
     SiteNotice.objects.filter(pk=notice.pk).update(
-        go_live_at=datetime.datetime(2027, 3, 1, 15, 15, tzinfo=UTC),
-        expire_at=datetime.datetime(2027, 7, 1, 22, 40, tzinfo=UTC),
+        live=False, expired=True, expire_at=datetime.datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
     )
+    _, cells = notice_schedule_cells(moderator_client)
+    assert cells["Announcements"] == ["Expired 5 January 2026, 08:00 Central Time"]
+
+
+def test_the_notice_listing_cuts_long_text_short(moderator_client, tree):
+    notice = tree["notice"]
+    SiteNotice.objects.filter(pk=notice.pk).update(text="Word " * 40)
     listing = moderator_client.get(reverse("wagtailsnippets_announcements_sitenotice:list"))
-    assert listing.status_code == 200
-    text = BeautifulSoup(listing.content, "html.parser").get_text(" ", strip=True)
-    assert f"Mar 1, 2027, 09:15 {ZONE}" in text
-    assert f"Jul 1, 2027, 17:40 {ZONE}" in text
+    text = BeautifulSoup(listing.content, "html.parser").select("table.listing tbody tr td")[2].get_text(strip=True)
+    assert len(text) <= 60 and text.endswith("…"), text
+
+
+# --- One way of writing a time, everywhere ----------------------------------------------
+
+
+def schedule_office(client, tree, **times):
+    office = tree["office"]
+    data = office_form(tree["md"], slug=office.slug, **times)
+    assert client.post(edit_url(office), data).status_code == 302  # "Save schedule" (a draft)
+    return office
+
+
+def status_panel_text(response):
+    soup = BeautifulSoup(response.content, "html.parser")
+    panel = soup.select_one("[data-side-panel='status']")
+    assert panel is not None
+    return panel.get_text(" ", strip=True)
+
+
+def test_the_status_panel_shows_a_schedule_as_the_listings_do(moderator_client, tree):
+    office = schedule_office(moderator_client, tree, go_live_at="2027-03-01 09:15", expire_at="2027-07-01 17:40")
+    text = status_panel_text(moderator_client.get(edit_url(office)))
+    # Saved but not yet scheduled: Wagtail's "Once scheduled:" lines.
+    assert "Once scheduled: Go-live: 1 March 2027, 09:15 Central Time Expiry: 1 July 2027, 17:40 Central Time" in text
+    assert "a.m." not in text and "p.m." not in text
+
+    data = office_form(tree["md"], slug=office.slug, go_live_at="2027-03-01 09:15", expire_at="2027-07-01 17:40")
+    assert moderator_client.post(edit_url(office), {**data, "action-publish": "publish"}).status_code == 302
+    text = status_panel_text(moderator_client.get(edit_url(office)))
+    assert "Go-live: 1 March 2027, 09:15 Central Time" in text
+    assert "Expiry: 1 July 2027, 17:40 Central Time" in text
+    assert "Once scheduled" not in text and "a.m." not in text
+
+
+def test_the_status_panel_of_a_notice_shows_its_expiry_the_same_way(moderator_client, tree):
+    notice = tree["notice"]
+    notice.save_revision().publish()
+    SiteNotice.objects.filter(pk=notice.pk).update(expire_at=datetime.datetime(2027, 7, 1, 22, 40, tzinfo=UTC))
+    url = reverse("wagtailsnippets_announcements_sitenotice:edit", args=[notice.pk])
+    text = status_panel_text(moderator_client.get(url))
+    assert "Expiry: 1 July 2027, 17:40 Central Time" in text and "p.m." not in text
+
+
+def test_the_schedule_dialog_sums_up_the_saved_schedule(moderator_client, tree):
+    office = tree["office"]
+    soup = BeautifulSoup(moderator_client.get(edit_url(office)).content, "html.parser")
+    assert soup.find(string=re.compile("Set publishing schedule"))
+    # The dialog is in a <template> (Wagtail moves it into place), which CSS selectors skip.
+    assert not soup.find_all(attrs={"data-saved-schedule": True})  # nothing saved yet: nothing to sum up
+
+    schedule_office(moderator_client, tree, go_live_at="2027-03-01 09:15", expire_at="2027-07-01 17:40")
+    soup = BeautifulSoup(moderator_client.get(edit_url(office)).content, "html.parser")
+    summary = soup.find_all(attrs={"data-saved-schedule": True})
+    # (Re-parsed: text inside a <template> is not the document's text either.)
+    assert [BeautifulSoup(str(s), "html.parser").get_text(" ", strip=True) for s in summary] == [
+        "Saved schedule: goes live 1 March 2027, 09:15 Central Time; expires 1 July 2027, 17:40 Central Time."
+    ]
+
+
+def test_the_schedule_dialog_sums_up_nothing_after_a_failed_save(moderator_client, tree):
+    """After a refused save the form holds what was typed, not what is saved: no summary."""
+    office = schedule_office(moderator_client, tree, go_live_at="2027-03-01 09:15")
+    data = office_form(tree["md"], slug=office.slug, title="", go_live_at="2027-08-01 10:00", expire_at="2027-07-01 17:40")
+    response = moderator_client.post(edit_url(office), {**data, "action-publish": "publish"})
+    assert response.status_code == 200  # the form again, with errors
+    assert b"data-saved-schedule" not in response.content
+    latest = OfficePage.objects.get(pk=office.pk).get_latest_revision_as_object()
+    assert latest.go_live_at == datetime.datetime(2027, 3, 1, 15, 15, tzinfo=UTC)
+
+
+def test_times_are_shown_in_the_site_zone_whatever_the_viewer_chose(moderator_client, moderator, tree):
+    """A stored per-user zone (from before the site offered only its own) changes nothing shown."""
+    from wagtail.users.models import UserProfile
+
+    schedule_office(moderator_client, tree, go_live_at="2027-03-01 09:15")
+    data = office_form(tree["md"], slug=tree["office"].slug, go_live_at="2027-03-01 09:15")
+    assert moderator_client.post(edit_url(tree["office"]), {**data, "action-publish": "publish"}).status_code == 302
+    UserProfile.get_for_user(moderator)
+    UserProfile.objects.filter(user=moderator).update(current_time_zone="Europe/London")
+    listing = moderator_client.get(reverse("wagtailadmin_explore", args=[tree["offices"].pk]))
+    scheduled = BeautifulSoup(listing.content, "html.parser").select("[data-scheduled-go-live]")
+    assert [s.get_text(" ", strip=True) for s in scheduled] == ["Scheduled for 1 March 2027, 09:15 Central Time"]
+
+
+def test_the_account_page_offers_no_other_time_zone(moderator_client, settings):
+    response = moderator_client.get(reverse("wagtailadmin_account"))
+    assert response.status_code == 200
+    assert b"current_time_zone" not in response.content
+    assert settings.WAGTAIL_USER_TIME_ZONES == [settings.TIME_ZONE]
+
+
+def test_a_zone_without_a_spoken_name_is_shown_by_its_key(moderator_client, tree, settings):
+    settings.TIME_ZONE = "UTC"
+    data = office_form(tree["md"], slug=tree["office"].slug, go_live_at="2027-03-01 09:15")
+    assert moderator_client.post(edit_url(tree["office"]), {**data, "action-publish": "publish"}).status_code == 302
+    listing = moderator_client.get(reverse("wagtailadmin_explore", args=[tree["offices"].pk]))
+    scheduled = BeautifulSoup(listing.content, "html.parser").select("[data-scheduled-go-live]")
+    assert [s.get_text(" ", strip=True) for s in scheduled] == ["Scheduled for 1 March 2027, 09:15 UTC"]
 
 
 # --- Autosave never keeps an unsaved schedule -------------------------------------------

@@ -377,6 +377,11 @@ TEMPLATES[0]["OPTIONS"]["libraries"] = {**TEMPLATES[0]["OPTIONS"].get("libraries
 # --- two-factor recovery ---
 INSTALLED_APPS.insert(INSTALLED_APPS.index("django_otp.plugins.otp_totp") + 1, "django_otp.plugins.otp_static")
 # --- scheduling ---
+# Times are typed and shown in the site's zone, which the admin names beside them
+# (dei_portal/admin_scheduling.py); Wagtail's per-user time-zone preference would make that name
+# wrong for anyone who picked another zone, so the site's zone is the only one offered (with one
+# zone, Wagtail hides the preference).
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 # --- editor fixes ---
 # --- search and trusted proxies ---
 # The reverse proxies whose X-Forwarded-For entries are believed (dei_portal/client_ip.py):

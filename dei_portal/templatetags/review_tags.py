@@ -1,5 +1,6 @@
 """The dashboard's "Awaiting your review" panel asks before acting
-(templates/wagtailadmin/home/workflow_objects_to_moderate.html)."""
+(templates/wagtailadmin/home/workflow_objects_to_moderate.html; the dialog is
+dei_portal.admin_scheduling.ReviewActionView)."""
 
 from django import template
 
@@ -8,8 +9,8 @@ register = template.Library()
 
 @register.filter
 def confirmed_actions(actions):
-    """A workflow task's actions for the dashboard, each opening Wagtail's action dialog
-    (a confirmation with an optional comment) instead of acting on one click. Wagtail offers
+    """A workflow task's actions for the dashboard, each opening the review dialog (what the
+    action will do, with an optional comment) instead of acting on one click. Wagtail offers
     "Approve" and "Approve with comment" as one action; it is listed once, as "Approve"."""
     seen = set()
     confirmed = []

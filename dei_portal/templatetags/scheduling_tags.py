@@ -11,8 +11,18 @@ register = template.Library()
 
 @register.filter
 def site_datetime(value):
-    """{{ page.go_live_at|site_datetime }} → "Mar 1, 2027, 09:45 Central Time (America/Chicago)"."""
+    """{{ page.go_live_at|site_datetime }} → "1 March 2027, 09:45 Central Time"."""
     return format_site_datetime(value)
+
+
+@register.simple_tag
+def saved_schedule(instance, form):
+    """The schedule saved on `instance` (what the edit form opened with) as (label, time) pairs
+    for the schedule dialog; none once the form is bound: it then holds what was typed."""
+    if form.is_bound:
+        return []
+    lines = [("goes live", instance.go_live_at), ("expires", instance.expire_at)]
+    return [(label, format_site_datetime(when)) for label, when in lines if when]
 
 
 @register.simple_tag
