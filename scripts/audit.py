@@ -26,12 +26,12 @@ import sys
 import tempfile
 import textwrap
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from chromium import CHROMIUM, CHROMIUM_ARGS
-from demo_site import ROOT, DemoSite
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from scripts.demo_site import DemoSite  # noqa: E402
+from scripts.harness import ROOT, Column, fetch, table  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -64,15 +64,6 @@ LIGHTHOUSE_CATEGORIES = ("accessibility", "best-practices", "seo", "performance"
 MINIMUM = {"accessibility": 100, "best-practices": 100, "seo": 100, "performance": 95}
 
 
-def fetch(url):
-    """The status and body of a URL (error statuses included)."""
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 def run_axe(site_url, pages, findings, failures):
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
@@ -84,9 +75,9 @@ def run_axe(site_url, pages, findings, failures):
         for width in WIDTHS:
             context = browser.new_context(viewport={"width": width, "height": 900})
             page = context.new_page()
-            console = []
-            page.on("console", lambda message: message.type == "error" and console.append(message.text))
-            page.on("pageerror", lambda error: console.append(str(error)))
+            console = []  # this page's errors (each width has its own page)
+            page.on("console", lambda message, errors=console: message.type == "error" and errors.append(message.text))
+            page.on("pageerror", lambda error, errors=console: errors.append(str(error)))
             for path, status, _ in pages:
                 console.clear()
                 response = page.goto(site_url + path, wait_until="load")
@@ -95,7 +86,9 @@ def run_axe(site_url, pages, findings, failures):
                 violations = axe.run(page, options=AXE_OPTIONS).response["violations"]
                 counts[path, width] = sum(len(violation["nodes"]) for violation in violations)
                 for violation in violations:
-                    findings.append(f"axe {path} @ {width}px: {violation['id']} ({violation['impact']}): {violation['help']}")
+                    findings.append(
+                        f"axe {path} @ {width}px: {violation['id']} ({violation['impact']}): {violation['help']}"
+                    )
                     for node in violation["nodes"]:
                         findings.append(f"    {node['target']}: {node['html'][:160]}")
                 # A missing page logs its 404 in the console; anything else is a real error.
@@ -111,7 +104,9 @@ def lighthouse_once(command, output):
     env = dict(os.environ, CHROME_PATH=CHROMIUM)
     for _ in range(3):  # Lighthouse now and then fails to record a trace (NO_NAVSTART): retry
         output.unlink(missing_ok=True)
-        result = subprocess.run([*command, f"--output-path={output}"], env=env, capture_output=True, text=True, timeout=240)
+        result = subprocess.run(
+            [*command, f"--output-path={output}"], env=env, capture_output=True, text=True, timeout=240
+        )
         if result.returncode == 0 and output.exists():
             return json.loads(output.read_text())
     raise RuntimeError(f"Lighthouse failed on {command[1]}:\n{result.stderr[-2000:]}")
@@ -171,9 +166,8 @@ def run_vnu(site_url, pages, report_dir, findings):
         return location.removeprefix("file:").lstrip("/")
 
     for index, (path, _, _) in enumerate(pages):
-        _, body = fetch(site_url + path)
         file = html_dir / f"page-{index:02d}.html"
-        file.write_bytes(body)
+        file.write_bytes(fetch(site_url, path).body)
         files[key(str(file.resolve()))] = path
     css = ROOT / "static" / "css" / "site.css"
     files[key(str(css.resolve()))] = "site.css"
@@ -234,11 +228,11 @@ def main():
 
     with DemoSite() as site:
         pages = list(PAGES)
-        if fetch(site.url + SEARCH_PAGE[0])[0] == 200:
+        if fetch(site.url, SEARCH_PAGE[0]).status == 200:
             pages.insert(-1, SEARCH_PAGE)
         else:
             print("(no /search/ page yet: not audited)")
-        noindex = {path for path, _, _ in pages if is_noindex(fetch(site.url + path)[1])}
+        noindex = {path for path, _, _ in pages if is_noindex(fetch(site.url, path).body)}
         findings, failures = [], []
         print("axe-core …")
         axe = run_axe(site.url, pages, findings, failures)
@@ -256,23 +250,26 @@ def main():
                 findings += problems
 
     failed = bool(failures)
-    header = f"{'page':<40} {'width':>5} {'axe':>4} {'a11y':>5} {'bp':>4} {'seo':>4} {'perf':>5} {'vnu':>4}  perf runs"
-    lines = [header, "-" * len(header)]
+    columns = [Column("page", width=40), Column("width", ">", 5), Column("axe", ">", 4), Column("a11y", ">", 5),
+               Column("bp", ">", 4), Column("seo", ">", 4), Column("perf", ">", 5), Column("vnu", ">", 4),
+               Column("perf runs", gap="  ")]
+    rows = []
     for path, _, _ in pages:
         for width in WIDTHS:
             scores = lighthouse.get((path, width))
             if scores:
                 seo = f"{scores['seo']}{'*' if path in noindex else ''}"
-                cells = f"{scores['accessibility']:>5} {scores['best-practices']:>4} {seo:>4} {scores['performance']:>5}"
+                cells = [scores["accessibility"], scores["best-practices"], seo, scores["performance"]]
                 runs = "/".join(map(str, scores["perf-runs"])) if len(scores["perf-runs"]) > 1 else ""
                 needed = dict(MINIMUM, seo=0) if path in noindex else MINIMUM
                 failed |= any(scores[key] < needed[key] for key in LIGHTHOUSE_CATEGORIES)
             else:
-                cells, runs = f"{'-':>5} {'-':>4} {'-':>4} {'-':>5}", ""
-            lines.append(f"{path:<40} {width:>5} {axe[path, width]:>4} {cells} {vnu[path]:>4}  {runs}")
+                cells, runs = ["-"] * 4, ""
+            rows.append([path, width, axe[path, width], *cells, vnu[path], runs])
             failed |= axe[path, width] > 0 or vnu[path] > 0
-    lines.append(f"{'static/css/site.css':<40} {'':>5} {'':>4} {'':>5} {'':>4} {'':>4} {'':>5} {vnu['site.css']:>4}")
+    rows.append(["static/css/site.css", "", "", "", "", "", "", vnu["site.css"]])
     failed |= vnu["site.css"] > 0
+    lines = table(columns, rows, rule="line")
     findings = failures + findings
     benchmarks = sorted(scores["benchmark"] for scores in lighthouse.values() if scores.get("benchmark"))
 

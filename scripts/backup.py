@@ -26,15 +26,27 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
+from scripts.harness import (  # noqa: E402
+    ROOT,
+    Column,
+    HarnessError,
+    PostgresServer,
+    django_call,
+    django_env,
+    is_postgres_url,
+    manage,
+    print_table,
+)
+
 MANIFEST_VERSION = 1
 # The headline counts (table names of the models): what a lost restore would show first.
 HEADLINE = {
@@ -57,48 +69,19 @@ class BackupError(Exception):
     pass
 
 
-# PostgreSQL connections: libpq environment variables, so no password is on a command line.
+# PostgreSQL: the server and database of a URL (scripts/harness/postgres.py). Client programs
+# get libpq environment variables, so no password is on a command line.
 
 
-def pg_params(database_url):
-    url = urlsplit(database_url)
-    if url.scheme not in ("postgres", "postgresql", "pgsql"):
+def database(database_url):
+    """(PostgresServer, database name) of DATABASE_URL; BackupError unless it is PostgreSQL."""
+    if not is_postgres_url(database_url):
+        scheme = database_url.split(":", 1)[0] if database_url and ":" in database_url else "unset"
         raise BackupError(
-            f"backups need PostgreSQL (DATABASE_URL is {url.scheme or 'unset'}): production backups are "
+            f"backups need PostgreSQL (DATABASE_URL is {scheme}): production backups are "
             "pg_dump; for a local SQLite database, copy db.sqlite3 and media/"
         )
-    return {
-        "host": url.hostname or "127.0.0.1",
-        "port": str(url.port or 5432),
-        "user": unquote(url.username or "postgres"),
-        "password": unquote(url.password or ""),
-        "dbname": unquote(url.path.lstrip("/")),
-    }
-
-
-def pg_env(params, dbname=None):
-    env = dict(os.environ)
-    env.update(
-        PGHOST=params["host"],
-        PGPORT=params["port"],
-        PGUSER=params["user"],
-        PGDATABASE=dbname or params["dbname"],
-    )
-    if params["password"]:
-        env["PGPASSWORD"] = params["password"]
-    return env
-
-
-def connect(params, dbname=None):
-    import psycopg2
-
-    return psycopg2.connect(
-        host=params["host"],
-        port=params["port"],
-        user=params["user"],
-        password=params["password"] or None,
-        dbname=dbname or params["dbname"],
-    )
+    return PostgresServer.from_url(database_url)
 
 
 def table_counts(cursor):
@@ -108,7 +91,7 @@ def table_counts(cursor):
     )
     counts = {}
     for (table,) in cursor.fetchall():
-        cursor.execute(f'SELECT count(*) FROM public."{table}"')  # names from the catalogue
+        cursor.execute(f'SELECT count(*) FROM public."{table}"')  # noqa: S608 (names from the catalogue)
         counts[table] = cursor.fetchone()[0]
     return counts
 
@@ -116,7 +99,7 @@ def table_counts(cursor):
 def referenced_files(cursor):
     names = set()
     for table, column in FILE_COLUMNS:
-        cursor.execute(f'SELECT "{column}" FROM public."{table}"')
+        cursor.execute(f'SELECT "{column}" FROM public."{table}"')  # noqa: S608 (FILE_COLUMNS, above)
         names.update(name for (name,) in cursor.fetchall() if name)
     return sorted(names)
 
@@ -147,9 +130,9 @@ def media_listing(media_root):
 
 
 def backup(database_url, media_root, backup_dir, out=sys.stdout):
-    params = pg_params(database_url)
+    server, dbname = database(database_url)
     media_root = Path(media_root)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     target = Path(backup_dir) / stamp
     suffix = 1
     while target.exists():
@@ -159,7 +142,7 @@ def backup(database_url, media_root, backup_dir, out=sys.stdout):
 
     # One snapshot for the counts and the dump: a REPEATABLE READ transaction exports it and
     # stays open while pg_dump reads the same snapshot.
-    connection = connect(params)
+    connection = server.connect(dbname)
     try:
         connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
         with connection.cursor() as cursor:
@@ -172,7 +155,7 @@ def backup(database_url, media_root, backup_dir, out=sys.stdout):
             dump = target / "database.dump"
             subprocess.run(
                 ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={dump}"],
-                env=pg_env(params),
+                env=server.libpq_env(dbname),
                 check=True,
             )
     finally:
@@ -189,7 +172,7 @@ def backup(database_url, media_root, backup_dir, out=sys.stdout):
     manifest = {
         "version": MANIFEST_VERSION,
         "created": stamp,
-        "database": {"name": params["dbname"], "host": params["host"], "server_version": server_version},
+        "database": {"name": dbname, "host": server.host, "server_version": server_version},
         "counts": {name: tables.get(table, 0) for name, table in HEADLINE.items()},
         "tables": tables,
         "media_root": str(media_root),
@@ -215,28 +198,8 @@ def backup(database_url, media_root, backup_dir, out=sys.stdout):
 # restore
 
 
-def database_exists(params):
-    connection = connect(params, dbname="postgres")
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [params["dbname"]])
-            return cursor.fetchone() is not None
-    finally:
-        connection.close()
-
-
-def create_database(params):
-    connection = connect(params, dbname="postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{params["dbname"]}"')
-    finally:
-        connection.close()
-
-
-def user_tables(params):
-    connection = connect(params)
+def user_tables(server, dbname):
+    connection = server.connect(dbname)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
@@ -260,28 +223,28 @@ def load_manifest(backup_path):
 def restore(backup_path, database_url, media_root, force=False, out=sys.stdout):
     backup_path = Path(backup_path)
     manifest = load_manifest(backup_path)
-    params = pg_params(database_url)
+    server, dbname = database(database_url)
     media_root = Path(media_root)
 
-    if not database_exists(params):
-        create_database(params)
-        print(f"restore: created database {params['dbname']}", file=out)
-    elif user_tables(params) and not force:
+    if not server.database_exists(dbname):
+        server.create_database(dbname)
+        print(f"restore: created database {dbname}", file=out)
+    elif user_tables(server, dbname) and not force:
         raise BackupError(
-            f"database {params['dbname']} is not empty: restore into an empty database, or add --force "
+            f"database {dbname} is not empty: restore into an empty database, or add --force "
             "to replace its contents"
         )
     if media_root.exists() and any(path.is_file() for path in media_root.rglob("*")) and not force:
         raise BackupError(f"{media_root} has files: restore into an empty folder, or add --force")
 
-    command = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={params['dbname']}"]
+    command = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={dbname}"]
     if force:
         command += ["--clean", "--if-exists"]
-    subprocess.run([*command, str(backup_path / manifest["dump"]["file"])], env=pg_env(params), check=True)
+    subprocess.run([*command, str(backup_path / manifest["dump"]["file"])], env=server.libpq_env(dbname), check=True)
 
     if media_root.exists() and any(media_root.iterdir()):
         aside = media_root.with_name(
-            f"{media_root.name}.before-restore-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+            f"{media_root.name}.before-restore-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
         )
         media_root.rename(aside)
         print(f"restore: the media folder that was there is kept as {aside}", file=out)
@@ -293,8 +256,8 @@ def restore(backup_path, database_url, media_root, force=False, out=sys.stdout):
             for member in tar.getmembers():
                 if not member.isfile() or member.name.startswith("/") or ".." in Path(member.name).parts:
                     raise BackupError(f"unsafe path in the media archive: {member.name}")
-            tar.extractall(media_root)
-    print(f"restore: {params['dbname']} and {media_root} restored from {backup_path}", file=out)
+            tar.extractall(media_root)  # noqa: S202 (every member checked above)
+    print(f"restore: {dbname} and {media_root} restored from {backup_path}", file=out)
     return verify(backup_path, database_url, media_root, out=out)
 
 
@@ -304,8 +267,8 @@ def restore(backup_path, database_url, media_root, force=False, out=sys.stdout):
 def verify(backup_path, database_url, media_root, out=sys.stdout):
     """Compare a database and media folder with a backup's manifest; return the report rows."""
     manifest = json.loads((Path(backup_path) / "manifest.json").read_text())
-    params = pg_params(database_url)
-    connection = connect(params)
+    server, dbname = database(database_url)
+    connection = server.connect(dbname)
     try:
         with connection.cursor() as cursor:
             tables = table_counts(cursor)
@@ -327,7 +290,7 @@ def verify(backup_path, database_url, media_root, out=sys.stdout):
     missing_refs = [name for name in files_in_db if name not in present]
     rows.append(("files the database names, missing", len(manifest["files_referenced_but_missing"]), len(missing_refs)))
 
-    print_table(["", "backup", "restored"], rows, out=out)
+    print_table(TABLE_COLUMNS["restored"], rows, rule="columns", out=out)
     problems = [row for row in rows if row[1] != row[2]]
     for table in differing:
         print(f"  table {table}: {manifest['tables'].get(table)} in the backup, {tables.get(table)} restored", file=out)
@@ -337,42 +300,33 @@ def verify(backup_path, database_url, media_root, out=sys.stdout):
     return rows
 
 
-def print_table(header, rows, out=sys.stdout):
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    line = lambda row: "  ".join(str(cell).ljust(width) if i == 0 else str(cell).rjust(width)  # noqa: E731
-                                 for i, (cell, width) in enumerate(zip(row, widths)))
-    print(line(header), file=out)
-    print("  ".join("-" * width for width in widths), file=out)
-    for row in rows:
-        print(line(row), file=out)
+# The comparison tables: a row's name, then its figure in the backup (or the source site) and
+# in the restored copy.
+TABLE_COLUMNS = {
+    "restored": [Column(""), Column("backup", ">", gap="  "), Column("restored", ">", gap="  ")],
+    "drill": [Column(""), Column("source", ">", gap="  "), Column("restored", ">", gap="  ")],
+}
 
 
 # Rendering pages against a restored database (a separate process with its own settings)
 
 
 def site_env(database_url, media_root):
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="dei_portal.settings.dev",
+    return django_env(
+        "dei_portal.settings.dev",
+        drop=("REDIS_URL",),  # local memory cache: nothing from the live site's cache
         DATABASE_URL=database_url,
-        MEDIA_ROOT=str(media_root),
+        MEDIA_ROOT=media_root,
         ALLOWED_HOSTS="testserver,localhost,127.0.0.1",
         PAGE_CACHE="off",
         FRAGMENT_CACHE="off",
-        PAGE_CACHE_STAMP_FILE=str(Path(tempfile.gettempdir()) / "dei-portal-backup-drill-generation"),
+        PAGE_CACHE_STAMP_FILE=Path(tempfile.gettempdir()) / "dei-portal-backup-drill-generation",
     )
-    env.pop("REDIS_URL", None)  # local memory cache: nothing from the live site's cache
-    return env
 
 
-def render_check(out=sys.stdout):
-    """Serve every live page, every document and every rendition in pages; print a JSON summary."""
-    sys.path.insert(0, str(BASE_DIR))
-    import re
-
-    import django
-
-    django.setup()
+def render_check():
+    """Serve every live page, every document and every rendition in pages (inside Django, with
+    the site's settings: see render_pages); a summary of what was served."""
     from django.conf import settings
     from django.test import Client
     from wagtail.documents.models import Document
@@ -412,58 +366,33 @@ def render_check(out=sys.stdout):
         else:
             result["failures"].append(f"{url}: missing")
     result["new_renditions"] = Rendition.objects.count() - renditions_before
-    print(json.dumps(result), file=out)
+    return result
 
 
 def render_pages(database_url, media_root):
-    completed = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "render-check"],
-        env=site_env(database_url, media_root),
-        capture_output=True,
-        text=True,
-        cwd=BASE_DIR,
-    )
-    if completed.returncode:
-        raise BackupError(f"render-check failed:\n{completed.stderr[-3000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    """render_check in a separate process, on that database and media folder."""
+    try:
+        return django_call(site_env(database_url, media_root), "scripts.backup:render_check")
+    except HarnessError as error:
+        raise BackupError(f"render-check failed:\n{error}") from error
 
 
 # drill
 
 
-def manage(env, *args):
-    completed = subprocess.run([sys.executable, "manage.py", *args], env=env, cwd=BASE_DIR, capture_output=True, text=True)
-    if completed.returncode:
-        raise BackupError(f"manage.py {' '.join(args)} failed:\n{completed.stderr[-3000:]}")
-
-
-def drop_database(params):
-    connection = connect(params, dbname="postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{params["dbname"]}" WITH (FORCE)')
-    finally:
-        connection.close()
-
-
 def drill(database_url, scale=0, keep=False, out=sys.stdout):
     """Demo site -> backup -> restore into a fresh database and media folder -> compare -> render."""
-    params = pg_params(database_url)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
-    source = {**params, "dbname": f"backup_drill_source_{stamp}"}
-    restored = {**params, "dbname": f"backup_drill_restored_{stamp}"}
-
-    def url(p):
-        auth = p["user"] + (f":{p['password']}" if p["password"] else "")
-        return f"postgres://{auth}@{p['host']}:{p['port']}/{p['dbname']}"
+    server, _ = database(database_url)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+    source, restored = f"backup_drill_source_{stamp}", f"backup_drill_restored_{stamp}"
+    url = server.url
 
     work = Path(tempfile.mkdtemp(prefix="dei-portal-backup-drill-"))
     source_media, restored_media = work / "media", work / "restored-media"
     source_media.mkdir()
     timings = {}
     try:
-        create_database(source)
+        server.create_database(source)
         env = site_env(url(source), source_media)
         started = dt.datetime.now()
         manage(env, "migrate", "--noinput")
@@ -495,12 +424,13 @@ def drill(database_url, scale=0, keep=False, out=sys.stdout):
             ("renditions made while serving", 0, after["new_renditions"]),
         ]
         site = f"demo site + --scale {scale}" if scale else "demo site"
-        print(f"restore drill ({site}): {source['dbname']} -> backup -> {restored['dbname']}", file=out)
-        print_table(["", "source", "restored"], rows, out=out)
+        print(f"restore drill ({site}): {source} -> backup -> {restored}", file=out)
+        print_table(TABLE_COLUMNS["drill"], rows, rule="columns", out=out)
         manifest = json.loads((target / "manifest.json").read_text())
         print(
             f"\nbackup {target.name}: database.dump {manifest['dump']['size']:,} bytes, media.tar.gz "
-            f"{manifest['archive']['size']:,} bytes ({len(manifest['media'])} files, {manifest['media_bytes']:,} bytes)",
+            f"{manifest['archive']['size']:,} bytes ({len(manifest['media'])} files, "
+            f"{manifest['media_bytes']:,} bytes)",
             file=out,
         )
         print("timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()), file=out)
@@ -511,10 +441,10 @@ def drill(database_url, scale=0, keep=False, out=sys.stdout):
         print("drill: PASS (nothing lost)", file=out)
     finally:
         if keep:
-            print(f"kept: databases {source['dbname']}, {restored['dbname']}; files in {work}", file=out)
+            print(f"kept: databases {source}, {restored}; files in {work}", file=out)
         else:
-            drop_database(source)
-            drop_database(restored)
+            server.drop_database(source)
+            server.drop_database(restored)
             shutil.rmtree(work, ignore_errors=True)
 
 
@@ -522,12 +452,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     database = {"default": os.environ.get("DATABASE_URL", ""), "help": "PostgreSQL URL (default: DATABASE_URL)"}
-    media = {"default": os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")), "help": "default: MEDIA_ROOT or ./media"}
+    media = {"default": os.environ.get("MEDIA_ROOT", str(ROOT / "media")), "help": "default: MEDIA_ROOT or ./media"}
 
     command = commands.add_parser("backup", help="dump the database and archive the media")
     command.add_argument("--database-url", **database)
     command.add_argument("--media-root", **media)
-    command.add_argument("--backup-dir", default=os.environ.get("BACKUP_DIR", str(BASE_DIR / "backups")))
+    command.add_argument("--backup-dir", default=os.environ.get("BACKUP_DIR", str(ROOT / "backups")))
 
     for name, text in [("restore", "restore a backup, then verify it"), ("verify", "compare with a backup")]:
         command = commands.add_parser(name, help=text)
@@ -541,7 +471,6 @@ def main(argv=None):
     command.add_argument("--database-url", **database)
     command.add_argument("--scale", type=int, default=0, help="add load_demo_content --scale N content")
     command.add_argument("--keep", action="store_true", help="keep the drill's databases and files")
-    commands.add_parser("render-check", help=argparse.SUPPRESS)
 
     args = parser.parse_args(argv)
     try:
@@ -553,9 +482,7 @@ def main(argv=None):
             verify(args.backup, args.database_url, args.media_root)
         elif args.command == "drill":
             drill(args.database_url, scale=args.scale, keep=args.keep)
-        elif args.command == "render-check":
-            render_check()
-    except BackupError as error:
+    except (BackupError, HarnessError) as error:
         print(f"{args.command}: {error}", file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as error:

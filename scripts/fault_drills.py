@@ -38,27 +38,39 @@ is 0 only when every drill passed.
 
 import argparse
 import collections
-import glob
-import http.client
 import json
 import os
-import pwd
 import re
 import secrets
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-GUNICORN_CONF = ROOT / "dei_portal" / "gunicorn_conf.py"
-GUNICORN_LOGGING = ROOT / "deploy" / "gunicorn-logging.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
+from scripts.harness import (  # noqa: E402
+    GUNICORN_LOGGING,
+    HOST,
+    Background,
+    Cleanup,
+    Column,
+    Gunicorn,
+    OutOfTime,
+    PrivatePostgres,
+    PrivateRedis,
+    django_env,
+    fetch,
+    free_port,
+    log,
+    make_workdir,
+    manage,
+    table,
+    time_limit,
+    try_fetch,
+    wait_for,
+)
+
 WORKERS = 2
 DB_DOWN_SECONDS = 2.0
 REDIS_DOWN_SECONDS = 3.0
@@ -69,156 +81,20 @@ AFTER_SECONDS = 4.0
 REQUEST_TIMEOUT = 30.0
 
 
-class Timeout(Exception):
-    pass
-
-
-def log(message=""):
-    print(message, flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def children(pid):
-    try:
-        return sorted(int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
-    except OSError:
-        return []
-
-
-def alive(pid):
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def wait_for(predicate, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return None
-
-
-# --- private services ---------------------------------------------------------------------------
-
-
-class PrivatePostgres:
-    """A throwaway PostgreSQL cluster of our own, on a free loopback port."""
-
-    def __init__(self, workdir):
-        bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name))
-        if not bindirs:
-            raise SystemExit("fault drills: PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin")
-        self.bin = Path(bindirs[-1])
-        self.dir = workdir / "postgres"
-        self.data = self.dir / "data"
-        self.port = free_port()
-        self.started = False
-        self.as_postgres = os.geteuid() == 0  # PostgreSQL refuses to run as root
-
-    def _run(self, *args, timeout=60, check=True):
-        command = [str(self.bin / args[0]), *args[1:]]
-        if self.as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.dir)
-        if check and result.returncode != 0:
-            raise RuntimeError(f"{args[0]} failed: {result.stdout[-2000:]}{result.stderr[-2000:]}")
-        return result
-
-    def init(self):
-        self.dir.mkdir()
-        if self.as_postgres:
-            account = pwd.getpwnam("postgres")
-            os.chmod(self.dir.parent, 0o711)  # let postgres reach its directory, read nothing else
-            os.chown(self.dir, account.pw_uid, account.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  "--locale=C", "--no-sync", "--no-instructions")
-
-    def start(self):
-        options = (
-            f"-p {self.port} -c listen_addresses={HOST} -k {self.dir} -c max_connections=40 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-o", options,
-                  "-w", "-t", "30", "start")
-        self.started = True
-
-    def stop(self, mode="fast"):
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop", check=False)
-
-    def create_database(self, name):
-        self._run("createdb", "-h", HOST, "-p", str(self.port), "-U", "postgres", name)
-        return f"postgres://postgres@{HOST}:{self.port}/{name}"
-
-    def accepting(self):
-        return self._run("pg_isready", "-h", HOST, "-p", str(self.port), "-t", "1", check=False).returncode == 0
-
-
-class PrivateRedis:
-    """A redis-server of our own (foreground child process), persisting nothing."""
-
-    def __init__(self, workdir):
-        if not shutil.which("redis-server"):
-            raise SystemExit("fault drills: redis-server not found (apt-get install redis-server)")
-        self.dir = workdir / "redis"
-        self.dir.mkdir()
-        self.port = free_port()
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log"), "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        if not wait_for(self.ping, 10):
-            raise RuntimeError("the private redis-server did not start")
-
-    def ping(self):
-        try:
-            with socket.create_connection((HOST, self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-    @property
-    def url(self):
-        return f"redis://{HOST}:{self.port}/0"
-
-
 # --- the site -----------------------------------------------------------------------------------
 
 
 class Site:
+    """gunicorn as `make serve` runs it (JSON logs on stdout), on the private PostgreSQL and Redis."""
+
     def __init__(self, workdir, database_url, redis_url):
         self.workdir = workdir
         self.port = free_port()
-        self.process = None
         self.stdout_path = workdir / "gunicorn.stdout.log"
         self.stderr_path = workdir / "gunicorn.stderr.log"
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("AWS_", "GUNICORN_", "FRONTEND_CACHE", "DJANGO_ALLOW_ASYNC"))}
-        env.update(
-            DJANGO_SETTINGS_MODULE="scripts.drill_settings",
+        self.env = django_env(
+            "scripts.drill_settings",
+            drop=("AWS_", "GUNICORN_", "FRONTEND_CACHE_"),
             SECRET_KEY=secrets.token_urlsafe(48),
             ALLOWED_HOSTS=f"{HOST},localhost",
             DATABASE_URL=database_url,
@@ -228,82 +104,64 @@ class Site:
             DB_CONN_MAX_AGE="60",
             LOG_FORMAT="json",
             LOG_LEVEL="INFO",
-            STATIC_ROOT=str(workdir / "static"),
-            MEDIA_ROOT=str(workdir / "media"),
-            PAGE_CACHE_STAMP_FILE=str(workdir / "cache-generation"),
+            STATIC_ROOT=workdir / "static",
+            MEDIA_ROOT=workdir / "media",
+            PAGE_CACHE_STAMP_FILE=workdir / "cache-generation",
             WAGTAILADMIN_BASE_URL=f"http://{HOST}:{self.port}",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             GUNICORN_BIND=f"{HOST}:{self.port}",
-            WEB_CONCURRENCY=str(WORKERS),
+            WEB_CONCURRENCY=WORKERS,
             GUNICORN_THREADS="1",
             GUNICORN_ACCESS_LOG="off",
             GUNICORN_LOG_LEVEL="info",
             GUNICORN_MAX_REQUESTS="0",  # no recycling during the drills: worker ids stay meaningful
             GUNICORN_GRACEFUL_TIMEOUT="20",
-            GUNICORN_CONTROL_SOCKET=str(workdir / "gunicorn.ctl"),
+            GUNICORN_CONTROL_SOCKET=workdir / "gunicorn.ctl",
         )
-        self.env = env
+        self.server = Gunicorn(
+            "gunicorn",
+            port=self.port,
+            env=self.env,
+            log_path=self.stdout_path,
+            stderr_path=self.stderr_path,
+            options=["--log-config-json", GUNICORN_LOGGING],
+        )
 
     def manage_in_background(self, *args):
-        process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        process.started, process.label = time.monotonic(), " ".join(args)
-        return process
+        return Background(self.env, *args)
 
-    def wait(self, process, timeout=240):
-        output, _ = process.communicate(timeout=timeout)
-        if process.returncode != 0:
-            sys.stderr.write(output[-3000:])
-            raise RuntimeError(f"manage.py {process.label} failed")
-        log(f"  manage.py {process.label:<32} {time.monotonic() - process.started:5.1f} s (alongside)")
+    def wait(self, background, timeout=240):
+        background.wait(timeout=timeout)
+        log(f"  manage.py {background.label:<32} {background.seconds:5.1f} s (alongside)")
 
     def manage(self, *args, timeout=240):
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, timeout=timeout)
-        if result.returncode != 0:
-            sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
-            raise RuntimeError(f"manage.py {' '.join(args)} failed")
+        manage(self.env, *args, timeout=timeout)
         log(f"  manage.py {' '.join(args):<32} {time.monotonic() - started:5.1f} s")
 
     def start(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "--log-config-json", str(GUNICORN_LOGGING),
-             "dei_portal.wsgi:application"],
-            cwd=ROOT, env=self.env, stdout=open(self.stdout_path, "w"), stderr=open(self.stderr_path, "w"),
-            start_new_session=True,
+        self.server.start()
+        self.server.wait_until(
+            lambda: len(self.workers()) == WORKERS and fetch(self.port, "/healthz").status == 200,
+            90,
+            what="did not start",
+            interval=0.2,
         )
-        up = wait_for(lambda: self.process.poll() is None and len(self.workers()) == WORKERS
-                      and get(self.port, "/healthz")[0] == 200, 90, interval=0.2)
-        if not up:
-            raise RuntimeError(f"gunicorn did not start; see {self.stderr_path} and {self.stdout_path}")
 
     def workers(self):
-        return [pid for pid in children(self.process.pid) if alive(pid)]
+        return self.server.workers()
+
+    def reload(self):
+        """A graceful reload: SIGHUP to the master."""
+        self.server.signal(signal.SIGHUP)
 
     def stop(self):
-        if not self.process or self.process.poll() is not None:
-            return
-        self.process.terminate()  # graceful shutdown
-        try:
-            self.process.wait(25)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)  # our own process group only
-            self.process.wait(5)
+        self.server.stop(timeout=25)
 
 
-def get(port, path, headers=None, timeout=REQUEST_TIMEOUT):
-    """(status, headers, body) or (an error name, {}, b'')."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        body = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
-    except (ConnectionError, http.client.HTTPException, OSError) as error:
-        return type(error).__name__, {}, b""
-    finally:
-        connection.close()
+def get(port, path, headers=None):
+    """A response, or a failure named by its status (see try_fetch); each request may wait as
+    long as gunicorn lets a worker take."""
+    return try_fetch(port, path, headers=headers, timeout=REQUEST_TIMEOUT)
 
 
 # --- the load ----------------------------------------------------------------------------------
@@ -337,15 +195,15 @@ class Load:
             number, (kind, path, headers) = self._next()
             request_id = f"drill-{number}-{secrets.token_hex(4)}"
             started = time.monotonic()
-            status, response_headers, body = get(self.port, path, {**headers, "X-Request-ID": request_id})
+            response = get(self.port, path, {**headers, "X-Request-ID": request_id})
             health = None
-            if kind == "healthz" and body:
+            if kind == "healthz" and response.body:
                 try:
-                    health = json.loads(body)["status"]
+                    health = json.loads(response.body)["status"]
                 except (ValueError, KeyError):
                     health = "unparsable"
-            result = Result(started, time.monotonic(), kind, path, status, response_headers.get("x-cache"), health,
-                            request_id)
+            result = Result(started, time.monotonic(), kind, path, response.status, response.headers.get("X-Cache"),
+                            health, request_id)
             with self.lock:
                 self.results.append(result)
 
@@ -365,14 +223,14 @@ class Load:
 
 def discover_targets(port):
     """Page URLs from the home page's links, each three ways: cached, from the database, health."""
-    status, _, body = get(port, "/")
-    if status != 200:
-        raise RuntimeError(f"the home page answered {status}")
+    home = get(port, "/")
+    if home.status != 200:
+        raise RuntimeError(f"the home page answered {home.status}")
     paths = ["/"]
-    for path in re.findall(r'href="(/[^"#?]*)"', body.decode()):
+    for path in re.findall(r'href="(/[^"#?]*)"', home.text):
         if path not in paths and not path.startswith(("/static/", "/media/", "/documents/", "/admin", "/search")):
             paths.append(path)
-    paths = [path for path in paths[:12] if get(port, path)[0] == 200][:6]
+    paths = [path for path in paths[:12] if get(port, path).status == 200][:6]
     targets = []
     for path in paths:
         targets.append(("cached page", path, {}))
@@ -409,22 +267,29 @@ def statuses(results):
     return " ".join(f"{status}×{count}" for status, count in sorted(counts.items())) or "-"
 
 
+PHASE_COLUMNS = [Column("phase", width=34), Column("requests", ">", 8), Column("failures", ">", 8),
+                 Column("statuses", gap="  ")]
+
+
 def print_table(title, results, t_fault, t_back, labels, notes):
+    """Requests per phase of a drill, with a line per kind of request where any failed."""
     log("")
     log(title)
-    log(f"  {'phase':<34} {'requests':>8} {'failures':>8}  statuses")
     labels = {"in flight": "in flight when the fault struck", **labels}
+    rows = []
     for phase in PHASES:
-        rows = in_phase(results, phase, t_fault, t_back)
-        failed = sum(1 for r in rows if r.status != 200)
-        log(f"  {labels[phase]:<34} {len(rows):>8} {failed:>8}  {statuses(rows)}")
+        in_it = in_phase(results, phase, t_fault, t_back)
+        failed = sum(1 for r in in_it if r.status != 200)
+        rows.append([labels[phase], len(in_it), failed, statuses(in_it)])
         for kind in ("cached page", "database page", "healthz"):
-            sub = [r for r in rows if r.kind == kind]
-            if sub and any(r.status != 200 for r in rows):
-                log(f"    {kind:<32} {len(sub):>8} {sum(1 for r in sub if r.status != 200):>8}  {statuses(sub)}")
+            sub = [r for r in in_it if r.kind == kind]
+            if sub and any(r.status != 200 for r in in_it):
+                rows.append([f"  {kind}", len(sub), sum(1 for r in sub if r.status != 200), statuses(sub)])
     total_failed = sum(1 for r in results if r.status != 200)
     latency = max((r.end - r.start for r in results), default=0) * 1000
-    log(f"  {'all':<34} {len(results):>8} {total_failed:>8}  max latency {latency:.0f} ms")
+    rows.append(["all", len(results), total_failed, f"max latency {latency:.0f} ms"])
+    for line in table(PHASE_COLUMNS, rows, indent="  "):
+        log(line)
     for note in notes:
         log(f"  {note}")
 
@@ -455,22 +320,28 @@ def drill_postgres(site, postgres, targets, threads):
     first_db_ok = min((r.end for r in after if r.kind == "database page" and r.status == 200), default=None)
     last_failure = max((r.end for r in failures), default=None)
     notes = [
-        f"PostgreSQL stopped in {t_down - t_fault:.1f} s, down {t_back - t_down:.1f} s (until it accepted connections again)",
+        f"PostgreSQL stopped in {t_down - t_fault:.1f} s, down {t_back - t_down:.1f} s "
+        "(until it accepted connections again)",
         "time to recover: first database-rendered page 200 "
         + (f"{first_db_ok - t_back:.2f} s after PostgreSQL was back" if first_db_ok else "never")
-        + (f"; last failure ended {last_failure - t_fault:.2f} s after the fault" if last_failure else "; no failure at all"),
+        + (f"; last failure ended {last_failure - t_fault:.2f} s after the fault"
+           if last_failure else "; no failure at all"),
         f"/healthz while down: {statuses([r for r in during if r.kind == 'healthz'])}",
-        f"cached pages while down: {statuses([r for r in during if r.kind == 'cached page'])} (served from Redis, no database)",
+        f"cached pages while down: {statuses([r for r in during if r.kind == 'cached page'])} "
+        "(served from Redis, no database)",
     ]
     print_table("Drill (a): PostgreSQL restarted under load (no app restart)", results, t_fault, t_back,
-                {"before": "before the fault", "during": "PostgreSQL stopping/down/starting", "after": "after it accepts connections"},
+                {"before": "before the fault", "during": "PostgreSQL stopping/down/starting",
+                 "after": "after it accepts connections"},
                 notes)
     return verdict("PostgreSQL restart", [
         ("no failure before the fault (only requests in flight or started while it was down may fail)",
          all(r.status == 200 for r in before)),
         ("every request started after PostgreSQL was back succeeded", all(r.status == 200 for r in after)),
-        ("database-rendered pages served after it was back", any(r.kind == "database page" and r.status == 200 for r in after)),
-        ("/healthz answered 503 while the database was down", any(r.kind == "healthz" and r.status == 503 for r in during)),
+        ("database-rendered pages served after it was back",
+         any(r.kind == "database page" and r.status == 200 for r in after)),
+        ("/healthz answered 503 while the database was down",
+         any(r.kind == "healthz" and r.status == 503 for r in during)),
     ])
 
 
@@ -545,7 +416,7 @@ def drill_reload(site, targets, threads):
         time.sleep(BEFORE_SECONDS)
         old = set(site.workers())
         t_fault = time.monotonic()
-        os.kill(site.process.pid, signal.SIGHUP)
+        site.reload()
         replaced = wait_for(lambda: (w := set(site.workers())) and not (w & old) and len(w) == WORKERS and w, 60)
         t_back = time.monotonic()
         time.sleep(AFTER_SECONDS)
@@ -586,9 +457,11 @@ def drill_logs(site, all_results):
     log("Drill (e): the logs (gunicorn's stdout, as a log shipper reads it)")
     log(f"  lines {len(lines)}, JSON {len(parsed)}, not JSON {len(broken)}")
     log(f"  by logger: {dict(loggers.most_common(8))}")
-    log(f"  request lines {len(request_lines)}; page requests sent {len(sent)}, their id not found in the log: {len(missing)}")
+    log(f"  request lines {len(request_lines)}; page requests sent {len(sent)}, "
+        f"their id not found in the log: {len(missing)}")
     log(f"  ERROR records carrying a request id: {len(errors_with_id)}"
-        + (f", e.g. {errors_with_id[0].get('logger')}: {errors_with_id[0].get('message', '')[:90]!r}" if errors_with_id else ""))
+        + (f", e.g. {errors_with_id[0].get('logger')}: {errors_with_id[0].get('message', '')[:90]!r}"
+           if errors_with_id else ""))
     for line in broken[:3]:
         log(f"    not JSON: {line[:150]!r}")
     required = {"timestamp", "level", "logger", "message", "request_id"}
@@ -612,78 +485,70 @@ def main():
     parser.add_argument("--budget", type=int, default=285, help="seconds before the run gives up (default 285)")
     args = parser.parse_args()
 
-    def out_of_time(*_):
-        raise Timeout(f"the drills took longer than {args.budget} s")
-
-    signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(args.budget)
     started = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="dei-portal-drills-"))
-    postgres = redis = site = None
+    workdir = make_workdir("drills")
     results = {}
+    cleanup = Cleanup()  # what the run started, stopped last first (scripts/harness/processes.py)
+    cleanup.remove_directory(workdir, keep=args.keep)
     try:
-        log(f"Fault drills in {workdir} (loopback only; the shared PostgreSQL and Redis are not touched)")
-        postgres = PrivatePostgres(workdir)
-        postgres.init()
-        postgres.start()
-        database_url = postgres.create_database("dei_drills")
-        redis = PrivateRedis(workdir)
-        redis.start()
-        log(f"  private PostgreSQL ({postgres.bin.parent.name}) on {HOST}:{postgres.port}, "
-            f"private Redis on {HOST}:{redis.port}")
-        site = Site(workdir, database_url, redis.url)
-        collectstatic = site.manage_in_background("collectstatic", "--noinput")  # needs no database
-        site.manage("migrate", "--noinput")
-        site.manage("load_demo_content")
-        site.wait(collectstatic)
-        site.start()
-        paths, targets = discover_targets(site.port)
-        log(f"  gunicorn on {HOST}:{site.port}, {WORKERS} sync workers {site.workers()}; "
-            f"{args.threads} clients over {len(paths)} pages (cached, from the database) and /healthz")
-        for _, path, headers in targets * 2:  # warm the page cache and every worker's connection
-            get(site.port, path, headers)
-        log(f"  ready after {time.monotonic() - started:.0f} s")
+        with time_limit(args.budget, f"the drills took longer than {args.budget} s"):
+            log(f"Fault drills in {workdir} (loopback only; the shared PostgreSQL and Redis are not touched)")
+            postgres = PrivatePostgres(workdir).init()
+            postgres.start()
+            cleanup.add(postgres.stop, "immediate")
+            database_url = postgres.create_database("dei_drills")
+            redis = PrivateRedis(workdir)
+            cleanup.add(redis.stop)
+            redis.start()
+            log(f"  private PostgreSQL ({postgres.version}) on {HOST}:{postgres.port}, "
+                f"private Redis on {HOST}:{redis.port}")
+            site = Site(workdir, database_url, redis.url)
+            cleanup.add(site.stop)
+            collectstatic = site.manage_in_background("collectstatic", "--noinput")  # needs no database
+            cleanup.add(collectstatic.stop)
+            site.manage("migrate", "--noinput")
+            site.manage("load_demo_content")
+            site.wait(collectstatic)
+            site.start()
+            paths, targets = discover_targets(site.port)
+            log(f"  gunicorn on {HOST}:{site.port}, {WORKERS} sync workers {site.workers()}; "
+                f"{args.threads} clients over {len(paths)} pages (cached, from the database) and /healthz")
+            for _, path, headers in targets * 2:  # warm the page cache and every worker's connection
+                get(site.port, path, headers)
+            log(f"  ready after {time.monotonic() - started:.0f} s")
 
-        def run(name, function, *extra):
-            try:
-                results[name] = function(*extra)
-            except Timeout:
-                raise
-            except Exception as error:  # a drill that cannot run has failed
-                log(f"\n{name}: could not run: {type(error).__name__}: {error}")
-                results[name] = False
+            def run(name, function, *extra):
+                try:
+                    results[name] = function(*extra)
+                except OutOfTime:
+                    raise
+                except Exception as error:  # a drill that cannot run has failed
+                    log(f"\n{name}: could not run: {type(error).__name__}: {error}")
+                    results[name] = False
 
-        run("(a) PostgreSQL restarted", drill_postgres, site, postgres, targets, args.threads)
-        run("(b) Redis stopped", drill_redis, site, redis, targets, args.threads)
-        run("(c) worker SIGKILL", drill_kill_worker, site, targets, args.threads)
-        run("(d) graceful reload", drill_reload, site, targets, args.threads)
-        time.sleep(0.5)  # let the workers flush their last lines
-        run("(e) JSON logs", drill_logs, site, Load.history)
-    except Timeout as error:
+            run("(a) PostgreSQL restarted", drill_postgres, site, postgres, targets, args.threads)
+            run("(b) Redis stopped", drill_redis, site, redis, targets, args.threads)
+            run("(c) worker SIGKILL", drill_kill_worker, site, targets, args.threads)
+            run("(d) graceful reload", drill_reload, site, targets, args.threads)
+            time.sleep(0.5)  # let the workers flush their last lines
+            run("(e) JSON logs", drill_logs, site, Load.history)
+    except OutOfTime as error:
         log(f"\nfault drills: {error}")
         results["time budget"] = False
     except Exception as error:  # the setup failed: say what, clean up, fail
         log(f"\nfault drills: setup failed: {type(error).__name__}: {error}")
         results["setup"] = False
     finally:
-        signal.alarm(0)
-        if site:
-            site.stop()
-        if redis:
-            redis.stop()
-        if postgres and postgres.started:
-            postgres.stop("immediate")
+        cleanup.run()
         if args.keep:
             log(f"\nKept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     log("")
-    log(f"{'drill':<28} result")
-    for name, ok in results.items():
-        log(f"{name:<28} {'PASS' if ok else 'FAIL'}")
     passed = bool(results) and all(results.values())
-    log(f"{'all':<28} {'PASS' if passed else 'FAIL'} in {time.monotonic() - started:.0f} s")
+    rows = [[name, "PASS" if ok else "FAIL"] for name, ok in results.items()]
+    rows.append(["all", f"{'PASS' if passed else 'FAIL'} in {time.monotonic() - started:.0f} s"])
+    for line in table([Column("drill", width=28), Column("result")], rows):
+        log(line)
     return 0 if passed else 1
 
 

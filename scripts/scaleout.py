@@ -43,28 +43,48 @@ unless --keep. Debian's varnish and wrk are installed with apt-get when missing 
 """
 
 import argparse
-import hashlib
-import hmac
-import http.client
 import json
 import os
 import re
 import secrets
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_site import HOST, ROOT, free_port  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
+from scripts.harness import (  # noqa: E402
+    HOST,
+    ROOT,
+    Background,
+    Browser,
+    Cleanup,
+    Column,
+    Gunicorn,
+    HarnessError,
+    OutOfTime,
+    PostgresServer,
+    Server,
+    csrf_token,
+    django_call,
+    django_env,
+    ensure_debian,
+    fetch,
+    forget_keys,
+    free_port,
+    log,
+    make_workdir,
+    manage,
+    print_table,
+    run_wrk,
+    tail,
+    time_limit,
+    wrk_errors,
+)
+from scripts.harness.totp import current_code  # noqa: E402
 
-GUNICORN_CONF = ROOT / "dei_portal" / "gunicorn_conf.py"
 VCL_TEMPLATE = ROOT / "deploy" / "varnish" / "default.vcl"
-POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+POSTGRES = PostgresServer(host=HOST, port=5432, user="postgres")  # the machine's, shared
 REDIS_URL = "redis://127.0.0.1:6379/0"
 CDN_MAX_AGE = 300
 PAGE_TO_STATIC_TARGET = 0.5
@@ -74,121 +94,6 @@ ADMIN = "scaleout-admin"
 ADMIN_PASSWORD = secrets.token_urlsafe(18)
 
 
-def log(message=""):
-    print(message, flush=True)
-
-
-class SetupError(Exception):
-    pass
-
-
-class OutOfTime(Exception):
-    pass
-
-
-# --- HTTP ------------------------------------------------------------------------------------
-
-
-class Response:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers  # http.client.HTTPMessage
-        self.body = body
-
-    def header(self, name, default=""):
-        return self.headers.get(name, default)
-
-    @property
-    def text(self):
-        return self.body.decode("utf-8", errors="replace")
-
-    def cookies(self):
-        found = {}
-        for value in self.headers.get_all("Set-Cookie") or []:
-            name, _, rest = value.partition("=")
-            found[name.strip()] = rest.split(";", 1)[0]
-        return found
-
-
-def fetch(port, path, method="GET", headers=None, body=None, timeout=10, source=None):
-    """One request; `source` is the local address to connect from (any of 127.0.0.0/8 on Linux)."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=timeout, source_address=(source, 0) if source else None)
-    try:
-        connection.request(method, path, body=body, headers={"Host": f"{HOST}:{port}", **(headers or {})})
-        response = connection.getresponse()
-        return Response(response.status, response.headers, response.read())
-    finally:
-        connection.close()
-
-
-class Browser:
-    """Just enough of a browser for the admin's forms: keeps cookies for one origin."""
-
-    def __init__(self, port):
-        self.port = port
-        self.cookies = {}
-
-    def request(self, method, path, form=None):
-        headers = {}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        response = fetch(self.port, path, method=method, headers=headers, body=body)
-        for name, value in response.cookies().items():
-            if value in ("", '""'):
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        return response
-
-
-def csrf_token(response):
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
-    return match.group(1) if match else ""
-
-
-def totp(hex_key, step=30, digits=6):
-    """The code an authenticator app shows now (RFC 6238, as django-otp's TOTPDevice checks it)."""
-    if step - time.time() % step < 3:
-        time.sleep(3)  # a code about to expire: wait for the next one
-    counter = int(time.time() // step).to_bytes(8, "big")
-    digest = hmac.new(bytes.fromhex(hex_key), counter, hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    code = int.from_bytes(digest[offset:offset + 4], "big") & 0x7FFFFFFF
-    return f"{code % 10**digits:0{digits}d}"
-
-
-# --- the machine -------------------------------------------------------------------------------
-
-
-def ensure_tools():
-    missing = [tool for tool, binary in (("varnish", "varnishd"), ("wrk", "wrk")) if not shutil.which(binary)]
-    if not missing:
-        return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise SetupError(f"needs Debian's {' and '.join(missing)}: sudo apt-get install -y {' '.join(missing)}")
-    log(f"Installing Debian's {' and '.join(missing)} with apt-get …")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env, stdout=subprocess.DEVNULL)
-    # The package's own service is not ours to run: this script starts its own varnishd.
-
-
-def stop_group(process, timeout=20):
-    if process and process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        except ProcessLookupError:
-            pass
-
-
 # --- the site ----------------------------------------------------------------------------------
 
 
@@ -196,10 +101,9 @@ class ScaleOut:
     def __init__(self, args):
         self.args = args
         self.pid = os.getpid()
-        self.workdir = Path(tempfile.mkdtemp(prefix="dei-portal-scaleout-"))
+        self.workdir = make_workdir("scaleout")
         self.workdir.chmod(0o755)  # varnishd's unprivileged child reads its working directory
         self.db_name = f"dei_portal_scaleout_{self.pid}"
-        self.db_created = False
         self.cache_prefix = f"dei-scaleout-{self.pid}-{secrets.token_hex(3)}"
         self.secret_key = secrets.token_urlsafe(48)
         self.ports = {"app1": free_port(), "app2": free_port(), "varnish": free_port()}
@@ -207,28 +111,27 @@ class ScaleOut:
         self.varnish = None
         self.varnish_dir = self.workdir / "varnish"
         self.probe_url = "/robots.txt"
+        self.cleanup = Cleanup()  # what the run made, undone last first
+        self.cleanup.remove_directory(self.workdir, keep=args.keep)
 
     # environment ----------------------------------------------------------------------------
 
     def env(self, instance=None):
-        env = dict(os.environ)
-        for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "FRONTEND_CACHE_URLS", "PAGE_CACHE", "FRAGMENT_CACHE"):
-            env.pop(name, None)
-        env.update(
-            DJANGO_SETTINGS_MODULE="scripts.bench_settings",  # production settings over plain HTTP
+        env = django_env(
+            "scripts.bench_settings",  # production settings over plain HTTP
+            drop=("FRONTEND_CACHE_URLS", "PAGE_CACHE", "FRAGMENT_CACHE"),
             SECRET_KEY=self.secret_key,
             ALLOWED_HOSTS=f"{HOST},localhost",
-            DATABASE_URL=f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{self.db_name}",
+            DATABASE_URL=POSTGRES.url(self.db_name),
             REDIS_URL=REDIS_URL,
             BENCH_CACHE_KEY_PREFIX=self.cache_prefix,  # this run's own keys in the shared Redis
-            STATIC_ROOT=str(self.workdir / "static"),
-            MEDIA_ROOT=str(self.workdir / "media"),  # one media folder for both app servers
+            STATIC_ROOT=self.workdir / "static",
+            MEDIA_ROOT=self.workdir / "media",  # one media folder for both app servers
             WAGTAILADMIN_BASE_URL=f"http://{HOST}:{self.ports['varnish']}",
-            CDN_MAX_AGE=str(CDN_MAX_AGE),
+            CDN_MAX_AGE=CDN_MAX_AGE,
             # Behind Varnish, which connects from 127.0.0.1: its X-Forwarded-For entry is believed
             # (the visitor), and only from that address.
             TRUSTED_PROXIES=HOST,
-            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         )
         if instance:
             env.update(
@@ -242,112 +145,51 @@ class ScaleOut:
             )
         return env
 
-    def manage(self, *args, instance=None, background=False):
-        command = [sys.executable, "manage.py", *args]
-        if background:
-            return subprocess.Popen(command, cwd=ROOT, env=self.env(instance), stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True)
-        result = subprocess.run(command, cwd=ROOT, env=self.env(instance), capture_output=True, text=True)
-        if result.returncode != 0:
-            sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
-            raise SetupError(f"`manage.py {args[0]}` failed (exit status {result.returncode})")
-        return result.stdout
+    def django(self, function, *args, instance):
+        """Call one of this module's in-Django functions (below) with app server `instance`'s
+        environment; its answer."""
+        return django_call(self.env(instance), f"scripts.scaleout:{function}", *args)
 
-    def django(self, code, instance):
-        """Run Python in Django, in the environment of app server `instance`; its JSON answer."""
-        output = self.manage("shell", "-c", code, instance=instance)
-        for line in output.splitlines():
-            if line.startswith("SCALEOUT_JSON "):
-                return json.loads(line[len("SCALEOUT_JSON "):])
-        raise SetupError(f"no answer from the Django shell:\n{output[-2000:]}")
-
-    # database -------------------------------------------------------------------------------
-
-    def _admin(self):
-        import psycopg2
-
-        connection = psycopg2.connect(dbname="postgres", **POSTGRES)
-        connection.autocommit = True
-        return connection
-
-    def create_database(self):
-        from psycopg2 import sql
-
-        connection = self._admin()
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.db_name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.db_name)))
-        connection.close()
-        self.db_created = True
-
-    def drop_database(self):
-        if not self.db_created or self.args.keep:
-            return
-        from psycopg2 import sql
-
-        connection = self._admin()
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.db_name)))
-        connection.close()
-
-    def forget_redis_keys(self):
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
-        keys = list(client.scan_iter(match=f"{self.cache_prefix}:*", count=1000))
-        for start in range(0, len(keys), 500):
-            client.delete(*keys[start:start + 500])
-        return len(keys)
+    # database and cache ---------------------------------------------------------------------
 
     def prepare(self):
-        self.create_database()
+        POSTGRES.create_database(self.db_name, replace=True)
+        self.cleanup.add(self.drop_database)
+        self.cleanup.add(self.forget_redis_keys)
         log(f"Database: PostgreSQL {self.db_name} on 127.0.0.1:5432 (throwaway); Redis prefix {self.cache_prefix}")
         started = time.monotonic()
-        collectstatic = self.manage("collectstatic", "--noinput", background=True)  # meanwhile
-        self.manage("migrate", "--noinput")
+        collectstatic = Background(self.env(), "collectstatic", "--noinput")  # meanwhile
+        self.cleanup.add(collectstatic.stop)
+        manage(self.env(), "migrate", "--noinput")
         migrated = time.monotonic()
-        self.manage("load_demo_content")
+        manage(self.env(), "load_demo_content")
         loaded = time.monotonic()
-        _, errors = collectstatic.communicate()
-        if collectstatic.returncode != 0:
-            sys.stderr.write(errors[-3000:])
-            raise SetupError(f"`manage.py collectstatic` failed (exit status {collectstatic.returncode})")
+        collectstatic.wait()
         log(
             f"  migrated in {migrated - started:.0f} s, demo content loaded in {loaded - migrated:.0f} s "
             f"(static files collected meanwhile)"
         )
 
+    def drop_database(self):
+        if self.args.keep:
+            return f"database {self.db_name} kept"
+        POSTGRES.drop_database(self.db_name)
+        return f"database {self.db_name} dropped"
+
+    def forget_redis_keys(self):
+        return f"{forget_keys(REDIS_URL, self.cache_prefix)} Redis keys removed"
+
     # processes ------------------------------------------------------------------------------
 
     def start_app(self, instance):
-        log_file = open(self.workdir / f"{instance}.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "dei_portal.wsgi:application"],
-            cwd=ROOT,
-            env=self.env(instance),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.apps[instance] = process
-        port = self.ports[instance]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SetupError(f"{instance} exited: {self.tail(instance + '.log')}")
-            try:
-                if fetch(port, "/robots.txt", timeout=5).status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise SetupError(f"{instance} did not answer within 60 s: {self.tail(instance + '.log')}")
+        server = Gunicorn(instance, port=self.ports[instance], env=self.env(instance),
+                          log_path=self.workdir / f"{instance}.log")
+        self.apps[instance] = server
+        self.cleanup.add(server.stop, timeout=35)
+        server.start_serving("/robots.txt", timeout=60)
 
     def tail(self, name, size=2000):
-        try:
-            return (self.workdir / name).read_text(errors="replace")[-size:]
-        except OSError:
-            return ""
+        return tail(self.workdir / name, size)
 
     def render_vcl(self):
         """deploy/varnish/default.vcl with this run's ports and probe URL (lines marked "scaleout:")."""
@@ -365,7 +207,7 @@ class ScaleOut:
                     seen.add(marker)
             lines.append(line)
         if seen != set(replacements):
-            raise SetupError(f"{VCL_TEMPLATE} lacks the lines marked {sorted(set(replacements) - seen)}")
+            raise HarnessError(f"{VCL_TEMPLATE} lacks the lines marked {sorted(set(replacements) - seen)}")
         path = self.workdir / "default.vcl"
         path.write_text("\n".join(lines) + "\n")
         path.chmod(0o644)
@@ -373,32 +215,22 @@ class ScaleOut:
 
     def start_varnish(self):
         vcl = self.render_vcl()
-        log_file = open(self.workdir / "varnish.log", "wb")
-        self.varnish = subprocess.Popen(
+        self.varnish = Server(
+            "varnishd",
             [
                 "varnishd", "-F",  # in the foreground, as our child: stopped with the run
-                "-n", str(self.varnish_dir),  # its own working directory: never the system's varnish
+                "-n", self.varnish_dir,  # its own working directory: never the system's varnish
                 "-a", f"{HOST}:{self.ports['varnish']}",
                 "-T", f"{HOST}:0",
-                "-f", str(vcl),
+                "-f", vcl,
                 "-s", "malloc,64m",
                 "-p", "ban_lurker_sleep=0.1",
             ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            log_path=self.workdir / "varnish.log",
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.varnish.poll() is not None:
-                raise SetupError(f"varnishd exited: {self.tail('varnish.log')}")
-            try:
-                if fetch(self.ports["varnish"], "/robots.txt", timeout=5).status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise SetupError(f"varnishd did not answer within 30 s: {self.tail('varnish.log')}")
+        self.cleanup.add(self.varnish.stop)
+        self.varnish.start()
+        self.varnish.wait_until(lambda: fetch(self.ports["varnish"], "/robots.txt", timeout=5).status == 200, 30)
 
     def backend_health(self):
         """Varnish's own view of the app servers (varnishadm backend.list): {name: health}."""
@@ -438,25 +270,73 @@ class ScaleOut:
             counts[instance] = sum(1 for line in text.splitlines() if f'"GET {path} HTTP/' in line)
         return counts
 
-    def cleanup(self):
-        stop_group(self.varnish)
-        for process in self.apps.values():
-            stop_group(process, timeout=35)
-        notes = []
-        try:
-            notes.append(f"{self.forget_redis_keys()} Redis keys removed")
-        except Exception as error:  # noqa: BLE001
-            notes.append(f"Redis keys not removed ({error})")
-        try:
-            self.drop_database()
-            notes.append(f"database {self.db_name} " + ("kept" if self.args.keep else "dropped"))
-        except Exception as error:  # noqa: BLE001
-            notes.append(f"database {self.db_name} not dropped ({error})")
-        if self.args.keep:
-            notes.append(f"kept {self.workdir}")
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-        log("Cleaned up: " + "; ".join(notes))
+    def finish(self):
+        log("Cleaned up: " + "; ".join(self.cleanup.run()))
+
+
+# --- inside Django (ScaleOut.django runs these in an app server's environment) ----------------
+
+
+def prepare_checks(host, port, editor, editor_password, admin, admin_password):
+    """What the checks need: the site's address, an editor, a superuser with an authenticator,
+    some URLs."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from wagtail.models import Site
+
+    # Absolute URLs, and the Host of Wagtail's PURGE requests, name the address visitors use.
+    # (save(), not update(): Wagtail keeps the sites' root URLs in the shared cache and a save
+    # clears them.)
+    site = Site.objects.get(is_default_site=True)
+    site.hostname, site.port = host, port
+    site.save()
+    # An editor for check e (Editors need no second factor).
+    user = get_user_model().objects.create_user(editor, "editor@example.edu", editor_password)
+    user.groups.add(Group.objects.get(name="Editors"))
+    # A superuser with a confirmed authenticator for check c (the admin's Publish).
+    superuser = get_user_model().objects.create_superuser(admin, "admin@example.edu", admin_password)
+    device = TOTPDevice.objects.create(user=superuser, name="Authenticator app", confirmed=True)
+
+    def first(app_label, model_name):
+        return apps.get_model(app_label, model_name).objects.live().public().order_by("path").first()
+
+    site = Site.objects.get(is_default_site=True)
+    office = first("offices", "OfficePage")
+    notice = apps.get_model("announcements", "SiteNotice").objects.filter(live=True).order_by("sort_order").first()
+    return {
+        "office_id": office.pk,
+        "office": office.relative_url(site),
+        "office_title": office.title,
+        "statement": first("dei_portal", "StatementPage").relative_url(site),
+        "announcement": first("announcements", "AnnouncementPage").relative_url(site),
+        "notice_id": notice.pk,
+        "notice_text": notice.text,
+        "totp_key": device.key,
+    }
+
+
+def save_draft_title(page_id, title):
+    """An editor saves a draft of an office page with a new title (the public site must not change)."""
+    from django.apps import apps
+
+    page = apps.get_model("offices", "OfficePage").objects.get(pk=page_id)
+    page.title = title
+    page.save_revision(log_action=True)
+    return True
+
+
+def publish_notice_text(notice_id, text):
+    """A site-wide change: a notice's new text, published (page_published's sibling for snippets)."""
+    from django.apps import apps
+    from django.db import transaction
+
+    notice = apps.get_model("announcements", "SiteNotice").objects.get(pk=notice_id)
+    notice.text = text
+    with transaction.atomic():
+        notice.save_revision(log_action=True).publish()
+    return True
 
 
 # --- the checks --------------------------------------------------------------------------------
@@ -474,7 +354,7 @@ class Checks:
         log(f"  [{'PASS' if passed else 'FAIL'}] {check}: {detail}")
 
     def get(self, path, **kwargs):
-        return fetch(self.vport, path, **kwargs)
+        return fetch(self.vport, path, **{"timeout": 10, **kwargs})
 
     def warm(self, path):
         """Request `path` until Varnish answers it from its cache (at most 3 times)."""
@@ -488,34 +368,7 @@ class Checks:
     def setup(self):
         """One Django shell for what the checks need: the site's address, an editor, some URLs."""
         return self.site.django(
-            "import json\n"
-            "from django.contrib.auth import get_user_model\n"
-            "from django.contrib.auth.models import Group\n"
-            "from wagtail.models import Site\n"
-            # Absolute URLs, and the Host of Wagtail's PURGE requests, name the address visitors
-            # use. (save(), not update(): Wagtail keeps the sites' root URLs in the shared cache
-            # and a save clears them.)
-            "site = Site.objects.get(is_default_site=True)\n"
-            f"site.hostname, site.port = '{HOST}', {self.vport}\n"
-            "site.save()\n"
-            # An editor for check e (Editors need no second factor).
-            f"user = get_user_model().objects.create_user({EDITOR!r}, 'editor@example.edu', {EDITOR_PASSWORD!r})\n"
-            "user.groups.add(Group.objects.get(name='Editors'))\n"
-            # A superuser with a confirmed authenticator for check c (the admin's Publish).
-            "from django_otp.plugins.otp_totp.models import TOTPDevice\n"
-            f"admin = get_user_model().objects.create_superuser({ADMIN!r}, 'admin@example.edu', {ADMIN_PASSWORD!r})\n"
-            "device = TOTPDevice.objects.create(user=admin, name='Authenticator app', confirmed=True)\n"
-            "from offices.models import OfficePage\n"
-            "from dei_portal.models import StatementPage\n"
-            "from announcements.models import AnnouncementPage, SiteNotice\n"
-            "site = Site.objects.get(is_default_site=True)\n"
-            "office = OfficePage.objects.live().public().order_by('path').first()\n"
-            "first = lambda model: model.objects.live().public().order_by('path').first().relative_url(site)\n"
-            "notice = SiteNotice.objects.filter(live=True).order_by('sort_order').first()\n"
-            "print('SCALEOUT_JSON ' + json.dumps({'office_id': office.pk, 'office': office.relative_url(site),"
-            " 'office_title': office.title, 'statement': first(StatementPage), 'announcement': first(AnnouncementPage),"
-            " 'notice_id': notice.pk, 'notice_text': notice.text, 'totp_key': device.key}))",
-            instance="app1",
+            "prepare_checks", HOST, self.vport, EDITOR, EDITOR_PASSWORD, ADMIN, ADMIN_PASSWORD, instance="app1"
         )
 
     # a ----------------------------------------------------------------------------------------
@@ -539,7 +392,8 @@ class Checks:
         self.record(
             "a. both app servers serve",
             passed,
-            f"direct /robots.txt: app1 {direct['app1']}, app2 {direct['app2']}; Varnish probes ({self.site.probe_url}): "
+            f"direct /robots.txt: app1 {direct['app1']}, app2 {direct['app2']}; "
+            f"Varnish probes ({self.site.probe_url}): "
             f"app1 {health.get('app1', '?')}, app2 {health.get('app2', '?')}; 8 misses through Varnish served by "
             f"app1 ×{served_by.count('app1')}, app2 ×{served_by.count('app2')} (X-Served-By); "
             f"Varnish backend requests +{delta['app1']} app1, +{delta['app2']} app2",
@@ -571,18 +425,18 @@ class Checks:
         page's latest revision with the admin's Publish bulk action: a real admin POST."""
         browser = Browser(self.site.ports["app1"])
         steps = []
-        form = browser.request("GET", "/admin/login/")
-        login = browser.request("POST", "/admin/login/", form={
+        form = browser.get("/admin/login/")
+        login = browser.post("/admin/login/", {
             "csrfmiddlewaretoken": csrf_token(form), "username": ADMIN, "password": ADMIN_PASSWORD, "next": "/admin/"})
         steps.append(f"login {login.status}")
         verify_url = "/admin-2fa/verify/?next=/admin/"
-        form = browser.request("GET", verify_url)
-        verify = browser.request("POST", verify_url, form={
-            "csrfmiddlewaretoken": csrf_token(form), "token": totp(self.admin_totp_key)})
+        form = browser.get(verify_url)
+        verify = browser.post(verify_url, {
+            "csrfmiddlewaretoken": csrf_token(form), "token": current_code(self.admin_totp_key)})
         steps.append(f"two-factor {verify.status}")
         publish_url = f"/admin/bulk/wagtailcore/page/publish/?id={page_id}&next=/admin/"
-        form = browser.request("GET", publish_url)
-        publish = browser.request("POST", publish_url, form={"csrfmiddlewaretoken": csrf_token(form)})
+        form = browser.get(publish_url)
+        publish = browser.post(publish_url, {"csrfmiddlewaretoken": csrf_token(form)})
         steps.append(f"Publish {publish.status}")
         ok = login.status == 302 and verify.status == 302 and form.status == 200 and publish.status == 302
         return ok, ", ".join(steps)
@@ -594,15 +448,7 @@ class Checks:
         token = secrets.token_hex(3)
         new_title = f"{urls['office_title']} (renamed {token})"
         # An editor saves a draft with the new title: the public site must not change.
-        self.site.django(
-            "import json\n"
-            "from offices.models import OfficePage\n"
-            f"page = OfficePage.objects.get(pk={urls['office_id']})\n"
-            f"page.title = {new_title!r}\n"
-            "page.save_revision(log_action=True)\n"
-            "print('SCALEOUT_JSON ' + json.dumps(True))",
-            instance="app1",
-        )
+        self.site.django("save_draft_title", urls["office_id"], new_title, instance="app1")
         draft = self.get(office)
         draft_hidden = draft.header("X-Cache") == "HIT" and token not in draft.text
         counters_before = self.site.varnish_counters()
@@ -640,17 +486,7 @@ class Checks:
         warmed = {path: self.warm(path).header("X-Cache") for path in paths}
         token = secrets.token_hex(3)
         new_text = f"Scale-out check {token}: the spring lecture is open for registration."
-        self.site.django(
-            "import json\n"
-            "from django.db import transaction\n"
-            "from announcements.models import SiteNotice\n"
-            f"notice = SiteNotice.objects.get(pk={urls['notice_id']})\n"
-            f"notice.text = {new_text!r}\n"
-            "with transaction.atomic():\n"
-            "    notice.save_revision(log_action=True).publish()\n"
-            "print('SCALEOUT_JSON ' + json.dumps(True))",
-            instance="app2",
-        )
+        self.site.django("publish_notice_text", urls["notice_id"], new_text, instance="app2")
         after = {path: self.get(path) for path in paths}
         fresh = [path for path, response in after.items() if new_text in response.text]
         not_hit = [path for path, response in after.items() if response.header("X-Cache") != "HIT"]
@@ -666,22 +502,16 @@ class Checks:
     # d ----------------------------------------------------------------------------------------
 
     def wrk(self, path):
-        result = subprocess.run(
-            ["wrk", "-t2", "-c16", f"-d{self.args.seconds}s", "-H", "Accept-Encoding: gzip",
-             f"http://{HOST}:{self.vport}{path}"],
-            capture_output=True,
-            text=True,
-            timeout=self.args.seconds + 30,
+        """wrk on `path` through Varnish: requests/s, errors (responses ≥ 400 and socket errors),
+        mean latency."""
+        result = run_wrk(
+            f"http://{HOST}:{self.vport}{path}", self.args.seconds, threads=2, connections=16,
+            headers={"Accept-Encoding": "gzip"}, timeout=None,
         )
-        output = result.stdout
-        rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-        errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-        socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-        latency = re.search(r"Latency\s+(\S+)", output)
         return {
-            "rps": float(rate.group(1)) if rate else 0.0,
-            "errors": (int(errors.group(1)) if errors else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
-            "latency": latency.group(1) if latency else "?",
+            "rps": result["requests_per_s"],
+            "errors": wrk_errors(result),
+            "latency": f"{result['latency_ms']['mean']:.2f}ms",
         }
 
     def speed(self):
@@ -723,25 +553,15 @@ class Checks:
         username = EDITOR
         anonymous_before = self.warm("/")
         # A real login, through Varnish: the login form (its CSRF cookie), then the POST.
-        form = self.get("/admin/login/")
-        csrf_cookie = form.cookies().get("csrftoken", "")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
-        body = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": token.group(1) if token else "", "username": username,
-             "password": EDITOR_PASSWORD, "next": "/admin/"}
-        )
-        login = self.get(
-            "/admin/login/",
-            method="POST",
-            body=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie}"},
-        )
-        cookies = {"csrftoken": csrf_cookie, **login.cookies()}
+        browser = Browser(self.vport)
+        form = browser.get("/admin/login/")
+        login = browser.post("/admin/login/", {"csrfmiddlewaretoken": csrf_token(form), "username": username,
+                                                "password": EDITOR_PASSWORD, "next": "/admin/"})
+        cookies = dict(browser.cookies)
         signed_in = "sessionid" in cookies and login.status == 302
-        cookie_header = "; ".join(f"{name}={value}" for name, value in cookies.items())
         time.sleep(0.3)
         hits_before = self.site.app_requests("/")
-        personal = [self.get("/", headers={"Cookie": cookie_header}) for _ in range(2)]
+        personal = [browser.get("/") for _ in range(2)]
         time.sleep(0.5)
         hits_after = self.site.app_requests("/")
         reached_app = sum(hits_after.values()) - sum(hits_before.values())
@@ -761,11 +581,13 @@ class Checks:
         self.record(
             "e. signed-in requests never cached",
             passed,
-            f"login through Varnish: {login.status} {'with a session cookie' if 'sessionid' in cookies else 'NO SESSION'}; "
+            f"login through Varnish: {login.status} "
+            f"{'with a session cookie' if 'sessionid' in cookies else 'NO SESSION'}; "
             f"2 requests for / with it: X-Cache {', '.join(r.header('X-Cache') for r in personal)}, "
             f"Cache-Control '{personal[0].header('Cache-Control')}', both reached an app server ({reached_app}), "
             f"{'with' if userbar else 'without'} the editor's userbar; anonymous / afterwards: "
-            f"{anonymous_after.header('X-Cache')}, {'no userbar' if 'wagtail-userbar' not in anonymous_after.text else 'USERBAR LEAKED'}",
+            f"{anonymous_after.header('X-Cache')}, "
+            f"{'no userbar' if 'wagtail-userbar' not in anonymous_after.text else 'USERBAR LEAKED'}",
         )
 
     # f ----------------------------------------------------------------------------------------
@@ -773,13 +595,11 @@ class Checks:
     def login_attempt(self, port, source, password, forwarded_for=None):
         """A real login POST (the form's CSRF token and cookie) from local address `source`."""
         extra = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-        form = fetch(port, "/admin/login/", source=source, headers=extra)
-        csrf_cookie = form.cookies().get("csrftoken", "")
-        body = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": csrf_token(form), "username": EDITOR, "password": password, "next": "/admin/"}
-        )
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie}", **extra}
-        return fetch(port, "/admin/login/", method="POST", body=body, headers=headers, source=source).status
+        browser = Browser(port, source=source)
+        form = browser.get("/admin/login/", headers=extra)
+        form_data = {"csrfmiddlewaretoken": csrf_token(form), "username": EDITOR, "password": password,
+                     "next": "/admin/"}
+        return browser.post("/admin/login/", form_data, headers=extra).status
 
     def lockout_counts_each_visitor(self):
         attacker, editor, app = "127.0.0.2", "127.0.0.3", self.site.ports["app1"]
@@ -798,25 +618,27 @@ class Checks:
         self.record(
             "f. the lockout counts each visitor",
             passed,
-            f"through Varnish from {attacker}: 5 wrong passwords {', '.join(map(str, guesses))}, then the right one {locked}; "
+            f"through Varnish from {attacker}: 5 wrong passwords {', '.join(map(str, guesses))}, "
+            f"then the right one {locked}; "
             f"forging X-Forwarded-For: {editor}: through Varnish {forged_varnish}, straight to app1 {forged_direct}; "
             f"the editor from {editor} through Varnish: {other} (target 429, 429, 429 and 302)",
         )
 
 
-def print_table(results, speed_rows):
+SPEED_COLUMNS = [Column("URL", width=48), Column("req/s", ">", 10), Column("latency avg", ">", 12),
+                 Column("errors", ">", 7), Column("bytes (gzip)", ">", 13)]
+RESULT_COLUMNS = [Column("check"), Column("result", width=6, gap="  "), Column("detail", gap="  ")]
+
+
+def print_results(results, speed_rows):
     log("")
     if speed_rows:
         log("wrk through Varnish (requests/s are noisy: other work shares this machine's CPUs)")
-        log(f"  {'URL':<48} {'req/s':>10} {'latency avg':>12} {'errors':>7} {'bytes (gzip)':>13}")
-        for label, run, size in speed_rows:
-            log(f"  {label:<48} {run['rps']:>10,.0f} {run['latency']:>12} {run['errors']:>7} {size:>13}")
+        print_table(SPEED_COLUMNS, [
+            [label, f"{run['rps']:,.0f}", run["latency"], run["errors"], size] for label, run, size in speed_rows
+        ], indent="  ")
         log("")
-    width = max(len(check) for check, _, _ in results)
-    log(f"{'check':<{width}}  result  detail")
-    log(f"{'-' * width}  ------  ------")
-    for check, verdict, detail in sorted(results, key=lambda result: result[0][:2]):
-        log(f"{check:<{width}}  {verdict:<6}  {detail}")
+    print_table(RESULT_COLUMNS, sorted(results, key=lambda result: result[0][:2]), rule="columns")
     failed = sum(verdict == "FAIL" for _, verdict, _ in results)
     log("")
     log(f"{len(results) - failed} of {len(results)} checks passed" + (f", {failed} FAILED" if failed else ""))
@@ -829,15 +651,10 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the database, Redis keys' folder and logs")
     args = parser.parse_args()
 
-    def out_of_time(signum, frame):
-        raise OutOfTime(f"did not finish within {args.timeout} s")
-
-    signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(args.timeout)
     started = time.monotonic()
     try:
-        ensure_tools()
-    except (SetupError, subprocess.CalledProcessError) as error:
+        ensure_debian({"varnishd": "varnish", "wrk": "wrk"})
+    except (HarnessError, subprocess.CalledProcessError) as error:
         log(f"scaleout: {error}")
         return 2
     site = ScaleOut(args)
@@ -845,41 +662,41 @@ def main():
     checks.speed_rows = []
     status = 2
     try:
-        site.prepare()
-        for instance in ("app1", "app2"):
-            site.start_app(instance)
-        healthz = fetch(site.ports["app1"], "/healthz")
-        site.probe_url = "/healthz" if healthz.status == 200 else "/robots.txt"
-        site.start_varnish()
-        log(
-            f"Serving: Varnish on {HOST}:{site.ports['varnish']} (probe {site.probe_url}) → app1 on "
-            f"{HOST}:{site.ports['app1']}, app2 on {HOST}:{site.ports['app2']} (gunicorn, 2 workers each); "
-            f"CDN_MAX_AGE={CDN_MAX_AGE}, FRONTEND_CACHE_URLS=http://{HOST}:{site.ports['varnish']}"
-        )
-        urls = checks.setup()
-        checks.admin_totp_key = urls["totp_key"]
-        log("Checks:")
-        checks.both_instances_serve()
-        checks.page_is_cached("/offices/")
-        checks.signed_in_never_cached()
-        checks.lockout_counts_each_visitor()
-        checks.publish_is_visible(urls)
-        checks.notice_change_clears_every_page(urls)
-        checks.speed()
-        print_table(checks.results, checks.speed_rows)
+        with time_limit(args.timeout):
+            site.prepare()
+            for instance in ("app1", "app2"):
+                site.start_app(instance)
+            healthz = fetch(site.ports["app1"], "/healthz", timeout=10)
+            site.probe_url = "/healthz" if healthz.status == 200 else "/robots.txt"
+            site.start_varnish()
+            log(
+                f"Serving: Varnish on {HOST}:{site.ports['varnish']} (probe {site.probe_url}) → app1 on "
+                f"{HOST}:{site.ports['app1']}, app2 on {HOST}:{site.ports['app2']} (gunicorn, 2 workers each); "
+                f"CDN_MAX_AGE={CDN_MAX_AGE}, FRONTEND_CACHE_URLS=http://{HOST}:{site.ports['varnish']}"
+            )
+            urls = checks.setup()
+            checks.admin_totp_key = urls["totp_key"]
+            log("Checks:")
+            checks.both_instances_serve()
+            checks.page_is_cached("/offices/")
+            checks.signed_in_never_cached()
+            checks.lockout_counts_each_visitor()
+            checks.publish_is_visible(urls)
+            checks.notice_change_clears_every_page(urls)
+            checks.speed()
+        print_results(checks.results, checks.speed_rows)
         status = 1 if any(verdict == "FAIL" for _, verdict, _ in checks.results) else 0
-    except (SetupError, OutOfTime, OSError, subprocess.SubprocessError) as error:
+    except (HarnessError, OutOfTime, OSError, subprocess.SubprocessError) as error:
         log(f"\nscaleout: could not finish: {error}")
         for name in ("app1.log", "app2.log", "varnish.log"):
             text = site.tail(name, 1500)
             if text.strip():
                 log(f"--- {name} (end) ---\n{text}")
         if checks.results:
-            print_table(checks.results, checks.speed_rows)
+            print_results(checks.results, checks.speed_rows)
         status = 2
     finally:
-        signal.alarm(0)
-        site.cleanup()
+        site.finish()
         log(f"Took {time.monotonic() - started:.0f} s.")
     return status
 

@@ -14,12 +14,15 @@ PNGs are reduced to a palette when that keeps them under MAX_BYTES.
 
 import secrets
 import sys
-import time
 from pathlib import Path
 
-from chromium import CHROMIUM, CHROMIUM_ARGS
-from demo_site import ROOT, DemoSite
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from scripts.demo_site import DemoSite  # noqa: E402
+from scripts.harness import ROOT  # noqa: E402
+from scripts.harness.totp import device_code  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 MAX_BYTES = 400_000
@@ -40,16 +43,6 @@ def create_admin():
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
     home_id = Site.objects.get(is_default_site=True).root_page_id
     return user.username, password, device, home_id
-
-
-def current_token(device):
-    """The code the authenticator app would show now (waits out a code about to expire)."""
-    from django_otp.oath import TOTP
-
-    if device.step - (time.time() - device.t0) % device.step < 3:
-        time.sleep(3)
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():0{device.digits}d}"
 
 
 def save(png_bytes, name):
@@ -100,7 +93,7 @@ def main():
             page.locator("#id_password").fill(password)
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url("**/admin-2fa/verify/**")
-            page.locator("#id_token").fill(current_token(device))
+            page.locator("#id_token").fill(device_code(device))
             page.get_by_role("button", name="Verify and continue").click()
             page.wait_for_url(f"{site.url}/admin/")
             page.goto(f"{site.url}/admin/pages/{home_id}/edit/")

@@ -9,7 +9,6 @@ database by a separate process.
 """
 
 import hashlib
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -27,6 +26,7 @@ from wagtail.images.models import Image, Rendition
 from wagtail.models import Page, Revision
 
 from dei_portal.factories import ImageFactory, StandardPageFactory
+from scripts import backup as backup_script
 from tests.test_uploads import pdf_bytes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,13 +36,6 @@ pytestmark = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
     reason="backups are pg_dump archives: the restore drill needs PostgreSQL (set DATABASE_URL)",
 )
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("backup_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def database_url(name):
@@ -93,11 +86,10 @@ def site(transactional_db, django_db_serialized_rollback, settings, tmp_path):
 @pytest.fixture
 def restored_database():
     name = f"{connection.settings_dict['NAME']}_restored"
-    script = load_script()
-    params = script.pg_params(database_url(name))
-    script.drop_database(params)
+    server, _ = backup_script.database(database_url(name))
+    server.drop_database(name)
     yield name
-    script.drop_database(params)
+    server.drop_database(name)
 
 
 def counts_in(url):
@@ -114,7 +106,7 @@ def counts_in(url):
     with psycopg2.connect(url) as db, db.cursor() as cursor:
         result = {}
         for name, table in tables.items():
-            cursor.execute(f'SELECT count(*) FROM "{table}"')
+            cursor.execute(f'SELECT count(*) FROM "{table}"')  # noqa: S608 (model table names)
             result[name] = cursor.fetchone()[0]
     return result
 
@@ -136,7 +128,9 @@ def test_restore_drill_loses_nothing(site, restored_database, tmp_path):
     source_files = files(site)
     assert len(source_files) >= counts["images"] + counts["renditions"] + counts["documents"]
 
-    backed_up = run("backup", "--database-url", source_url, "--media-root", str(site), "--backup-dir", str(tmp_path / "backups"))
+    backed_up = run(
+        "backup", "--database-url", source_url, "--media-root", str(site), "--backup-dir", str(tmp_path / "backups")
+    )
     assert backed_up.returncode == 0, backed_up.stderr
     (backup,) = (tmp_path / "backups").iterdir()
     manifest = json.loads((backup / "manifest.json").read_text())
@@ -156,7 +150,7 @@ def test_restore_drill_loses_nothing(site, restored_database, tmp_path):
     # Pages render from the restored database and media, in a separate process (dev settings):
     # every live page 200, every public document the same bytes, every image in a page present,
     # and no rendition had to be made again (they were restored, rows and files).
-    rendered = load_script().render_pages(restored_url, restored_media)
+    rendered = backup_script.render_pages(restored_url, restored_media)
     assert rendered["failures"] == []
     assert rendered["pages"] == Page.objects.live().public().filter(depth__gt=1).count() >= 20
     assert rendered["pages_ok"] == rendered["pages"]
@@ -168,7 +162,9 @@ def test_restore_drill_loses_nothing(site, restored_database, tmp_path):
 def test_restore_refuses_to_overwrite_and_detects_damage(site, restored_database, tmp_path):
     source_url = database_url(connection.settings_dict["NAME"])
     restored_url = database_url(restored_database)
-    assert run("backup", "--database-url", source_url, "--media-root", str(site), "--backup-dir", str(tmp_path / "b")).returncode == 0
+    backup_dir = tmp_path / "b"
+    backed_up = run("backup", "--database-url", source_url, "--media-root", str(site), "--backup-dir", str(backup_dir))
+    assert backed_up.returncode == 0
     (backup,) = (tmp_path / "b").iterdir()
 
     # Into the live database itself: refused, nothing touched.
@@ -190,7 +186,8 @@ def test_restore_refuses_to_overwrite_and_detects_damage(site, restored_database
     assert refused.returncode == 1 and "damaged" in refused.stderr
 
     # A restore that lost a file is caught by verify.
-    assert run("restore", str(backup), "--database-url", restored_url, "--media-root", str(tmp_path / "m")).returncode == 0
+    restored = run("restore", str(backup), "--database-url", restored_url, "--media-root", str(tmp_path / "m"))
+    assert restored.returncode == 0
     next((tmp_path / "m" / "documents").rglob("*.pdf")).unlink()
     checked = run("verify", str(backup), "--database-url", restored_url, "--media-root", str(tmp_path / "m"))
     assert checked.returncode == 1
