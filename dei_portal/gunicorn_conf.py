@@ -23,28 +23,40 @@ Django itself, so a graceful reload (`kill -HUP <master>`) picks up new code and
 connection is shared across a fork.
 """
 
+import importlib.util
 import os
+from pathlib import Path
+
+# The settings' environment helper (dei_portal/settings/env.py), loaded by its path: gunicorn
+# reads this file before the project is importable, and importing the dei_portal package here
+# would import Django's app code into the master.
+_spec = importlib.util.spec_from_file_location("dei_portal_env", Path(__file__).with_name("settings") / "env.py")
+_env = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_env)
+env_int, env_list, env_str = _env.env_int, _env.env_list, _env.env_str
 
 
-def _int(name, default):
-    return int(os.environ.get(name, default))
+def _path_or_off(name, default):
+    """A log or socket path, or None for off/none/false/0 (a switch's "off" words, plus none)."""
+    value = env_str(name, default)
+    return None if value.lower() in (_env.FALSE | {"none"}) else value
 
 
-if os.environ.get("GUNICORN_BIND"):
-    bind = [address.strip() for address in os.environ["GUNICORN_BIND"].split(",") if address.strip()]
-elif os.environ.get("PORT"):
-    bind = [f"0.0.0.0:{os.environ['PORT']}"]
+if env_list("GUNICORN_BIND"):
+    bind = env_list("GUNICORN_BIND")
+elif env_str("PORT", ""):
+    bind = [f"0.0.0.0:{env_int('PORT', 8000, minimum=1)}"]
 else:
     bind = ["127.0.0.1:8000"]
 
-workers = _int("WEB_CONCURRENCY", 2)
-threads = _int("GUNICORN_THREADS", 1)
+workers = env_int("WEB_CONCURRENCY", 2, minimum=1)
+threads = env_int("GUNICORN_THREADS", 1, minimum=1)
 worker_class = "sync" if threads == 1 else "gthread"
-timeout = _int("GUNICORN_TIMEOUT", 30)
-graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = _int("GUNICORN_KEEPALIVE", 5)
-max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100) if max_requests else 0
+timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=1)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=1)
+keepalive = env_int("GUNICORN_KEEPALIVE", 5, minimum=0)
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000, minimum=0)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100, minimum=0) if max_requests else 0
 preload_app = False
 
 # The heartbeat file on a RAM-backed directory: on a disk-backed /tmp (some container
@@ -52,18 +64,16 @@ preload_app = False
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
-_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-accesslog = None if _access_log.lower() in ("", "off", "none", "false", "0") else _access_log
+accesslog = _path_or_off("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+loglevel = _env.env_choice("GUNICORN_LOG_LEVEL", "info", _env.LOG_LEVELS)
 
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET")
-if _control_socket:
-    if _control_socket.lower() in ("off", "none", "false", "0"):
-        control_socket_disable = True
-    else:
-        control_socket = _control_socket
+_control_socket = _path_or_off("GUNICORN_CONTROL_SOCKET", "")
+if env_str("GUNICORN_CONTROL_SOCKET", "") and _control_socket is None:
+    control_socket_disable = True
+elif _control_socket:
+    control_socket = _control_socket
 
 proc_name = "dei_portal"

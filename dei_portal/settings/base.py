@@ -4,23 +4,19 @@ Every secret and host-specific value comes from the environment; see dev.py,
 test.py and production.py for what each environment changes.
 """
 
-import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
+from .env import LOG_LEVELS, env_bool, env_choice, env_float, env_int, env_is_set, env_list, env_str, environment
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 
 
-def env_list(name, default=""):
-    """A comma-separated environment variable as a list of non-empty strings."""
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY", "")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -112,7 +108,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -141,9 +137,9 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATIC_URL = "/static/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 
 STORAGES = {
@@ -152,7 +148,7 @@ STORAGES = {
 }
 
 
-def object_storage(environ):
+def object_storage(environ=None):
     """Media on S3-compatible object storage when AWS_STORAGE_BUCKET_NAME is set (docs/media.md).
 
     Returns STORAGES entries: "default" (documents and original images) keeps every object
@@ -161,6 +157,7 @@ def object_storage(environ):
     plain, cacheable URLs on AWS_S3_CUSTOM_DOMAIN (a CDN) or the bucket, for a bucket policy that
     lets anyone read the images/ prefix only. Credentials may come from boto3's usual chain.
     """
+    environ = environment() if environ is None else environ
     bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "")
     if not bucket:
         return {}
@@ -193,16 +190,16 @@ def object_storage(environ):
     }
 
 
-if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    STORAGES.update(object_storage(os.environ))
+if env_str("AWS_STORAGE_BUCKET_NAME", ""):
+    STORAGES.update(object_storage())
     WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # Admin security
 # Lock a username from one address out after 5 failures, for 15 minutes (then it works again).
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # A cool-off, not a permanent lock: attempts during a lockout do not restart the clock,
@@ -222,16 +219,16 @@ OTP_TOTP_ISSUER = "DEI portal"
 
 # User administration: a user created without a password is emailed an invitation.
 WAGTAILUSERS_PASSWORD_REQUIRED = False
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DEI portal <webmaster@localhost>")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "DEI portal <webmaster@localhost>")
 WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Diversity, Equity & Inclusion"
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # Caching (dei_portal/cache.py): Redis when REDIS_URL is set (shared by every worker and
 # server), else each process's own memory. A down Redis means "no cache", never an error:
 # short timeouts keep a dead server from stalling requests.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -251,14 +248,14 @@ else:
     }
 # Whole pages for anonymous visitors (PAGE_CACHE=off turns it off), and the site chrome
 # (notices, menu, footer) on every page; both dropped by every change visitors could see.
-PAGE_CACHE = os.environ.get("PAGE_CACHE", "on").lower() not in ("off", "0", "false", "no")
-FRAGMENT_CACHE = os.environ.get("FRAGMENT_CACHE", "on").lower() not in ("off", "0", "false", "no")
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+FRAGMENT_CACHE = env_bool("FRAGMENT_CACHE", True)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=1)
 # How long a CDN or other shared cache may keep a page (s-maxage); 0 = revalidate each time.
-CDN_MAX_AGE = int(os.environ.get("CDN_MAX_AGE", "0"))
+CDN_MAX_AGE = env_int("CDN_MAX_AGE", 0, minimum=0)
 # With local-memory caches, the content generation lives in this file's modification time.
 # (shared by the workers of one machine; several machines need Redis).
-PAGE_CACHE_STAMP_FILE = os.environ.get(
+PAGE_CACHE_STAMP_FILE = env_str(
     "PAGE_CACHE_STAMP_FILE", str(Path(tempfile.gettempdir()) / "dei-portal-cache-generation")
 )
 # The HTTP cache in front of the app servers (Varnish; docs/deployment.md): FRONTEND_CACHE_URLS
@@ -267,7 +264,7 @@ PAGE_CACHE_STAMP_FILE = os.environ.get(
 # content generation BANs every page once the transaction commits (dei_portal/frontend_cache.py).
 # Each request to a proxy gives up after FRONTEND_CACHE_TIMEOUT seconds; failures are logged.
 FRONTEND_CACHE_URLS = env_list("FRONTEND_CACHE_URLS")
-FRONTEND_CACHE_TIMEOUT = float(os.environ.get("FRONTEND_CACHE_TIMEOUT", "1"))
+FRONTEND_CACHE_TIMEOUT = env_float("FRONTEND_CACHE_TIMEOUT", 1.0)
 WAGTAILFRONTENDCACHE = {
     f"proxy{number}": {
         "BACKEND": "dei_portal.frontend_cache.HTTPBackend",
@@ -320,7 +317,7 @@ WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
 # e.g. CSP_EXTRA_SOURCES = {"img-src": ["https://images.example.org"]}.
 CSP_EXTRA_SOURCES = {}
 CSP_ADMIN_EXTRA_SOURCES = {}
-CSP_REPORT_URI = os.environ.get("CSP_REPORT_URI", "")
+CSP_REPORT_URI = env_str("CSP_REPORT_URI", "")
 CSP_REPORT_ONLY = False
 CSP_UPGRADE_INSECURE_REQUESTS = False
 
@@ -336,7 +333,7 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
 # LOG_FORMAT=json writes one JSON object a line (dei_portal/logging_json.py; production's
 # default), text is for people (development's default). LOG_LEVEL=INFO adds one line per
 # request (production's default); development keeps WARNING (runserver prints its own).
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", {"text", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -353,7 +350,7 @@ LOGGING = {
             "formatter": "json" if LOG_FORMAT == "json" else "text",
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "warning", LOG_LEVELS).upper()},
 }
 
 # Issue 11 ("run by the office alone"): each concern keeps its settings in its own block below.
@@ -388,7 +385,7 @@ WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 # addresses or networks, IPv4 or IPv6, comma-separated, e.g. "10.0.0.2,10.0.1.0/24". Empty
 # (the default) trusts nobody: REMOTE_ADDR is the visitor, whatever headers say.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
-if "AXES_PROXY_COUNT" in os.environ:
+if env_is_set("AXES_PROXY_COUNT"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(

@@ -1,9 +1,7 @@
 """Local development: `make run`. Never used in production."""
 
-import os
-
 from .base import *  # noqa: F401,F403
-from .base import env_list
+from .env import env_int, env_list, env_str
 
 DEBUG = True
 # A fixed key is fine for a developer's laptop; production refuses to start without a real one.
@@ -13,7 +11,7 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # Links in emails (printed on the console) point where `make run` serves: it sets
 # WAGTAILADMIN_BASE_URL from PORT; a runserver started by hand on PORT gets the same default.
 WAGTAILADMIN_BASE_URL = (
-    os.environ.get("WAGTAILADMIN_BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+    env_str("WAGTAILADMIN_BASE_URL", "") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}"
 ).rstrip("/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,24 +1,23 @@
 """Production: everything from the environment; refuses to start without it."""
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import SECRET_KEY, env_list
+from .base import SECRET_KEY
+from .env import LOG_LEVELS, env_bool, env_choice, env_int, env_list, env_str
 
 if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith(("dev-", "test-")):
     raise ImproperlyConfigured("Set SECRET_KEY to a long random value (50+ characters).")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS (comma-separated host names).")
-if not os.environ.get("DATABASE_URL"):
+if not env_str("DATABASE_URL", ""):
     raise ImproperlyConfigured("Set DATABASE_URL (postgres://user:password@host:5432/name).")
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true").lower() == "true"
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -34,28 +33,28 @@ X_FRAME_OPTIONS = "DENY"
 # plus: browsers fetch any http:// address a page still holds over https://.
 CSP_UPGRADE_INSECURE_REQUESTS = True
 # Trying out a policy change: CSP_REPORT_ONLY=true sends it as Content-Security-Policy-Report-Only.
-CSP_REPORT_ONLY = os.environ.get("CSP_REPORT_ONLY", "false").lower() == "true"
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 
 # Behind a reverse proxy, lock out by the visitor's address, not the proxy's: TRUSTED_PROXIES
 # (base.py's "search and trusted proxies" block; the block at the end of this file).
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "true").lower() == "true"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 
-LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "INFO")  # noqa: F405
+LOGGING["root"]["level"] = env_choice("LOG_LEVEL", "info", LOG_LEVELS).upper()  # noqa: F405
 
 # Keep database connections open between requests (a new PostgreSQL connection per request
 # costs milliseconds), checked before reuse so a restarted database does not break requests.
-DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))  # noqa: F405
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
 # Logs (dei_portal/request_id.py, docs/operations.md): JSON lines on stdout unless
 # LOG_FORMAT=text; at INFO (LOG_LEVEL, above) one line per request with its request id.
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").lower()
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", {"json", "text"})
 LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "text"  # noqa: F405
 # Load balancers probe the app server over plain HTTP: /healthz answers them instead of
 # redirecting to https (dei_portal/health.py); it sets no cookie and shows no content.
@@ -68,7 +67,7 @@ from urllib.parse import urlsplit  # noqa: E402
 
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "").strip().rstrip("/")
+WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "").rstrip("/")
 _base_url = urlsplit(WAGTAILADMIN_BASE_URL)
 _base_host = split_domain_port(_base_url.netloc)[0]  # "" unless a valid host[:port]
 if (
