@@ -113,6 +113,14 @@ def test_help_menu_leads_to_the_offices_editor_guide(editor):  # noqa: F811 (fix
     assert guide.status_code == 200 and '<h2 id="roles">Roles</h2>' in guide.content.decode()
 
 
+def test_dashboard_guide_link_is_the_offices_guide(editor):  # noqa: F811 (fixture)
+    """The dashboard's account summary links the office's guide, not Wagtail's on another site."""
+    soup = BeautifulSoup(signed_in(editor).get("/admin/").content.decode(), "html.parser")
+    links = {a.get_text(strip=True): a["href"] for a in soup.select("main a[href]")}
+    assert links.get("Editor guide") == "/admin/guide/", links
+    assert not [href for href in links.values() if "guide.wagtail.org" in href]
+
+
 def test_userbar_on_the_live_site_names_no_wagtail(editor, tree):  # noqa: F811 (fixture)
     html = signed_in(editor).get(tree["office"].url).content.decode()
     soup = BeautifulSoup(html, "html.parser")
