@@ -13,7 +13,6 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -26,7 +25,6 @@ from dei_portal.models import FooterSettings
 from offices.models import OfficePage
 from tests.conftest import office_form as shared_office_form
 
-BASE_SETTINGS = Path(__file__).resolve().parent.parent / "dei_portal" / "settings" / "base.py"
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -90,7 +88,7 @@ def office_path(tree):
 def test_frontend_cache_urls_configure_one_http_backend_per_proxy(monkeypatch):
     monkeypatch.setenv("FRONTEND_CACHE_URLS", "http://127.0.0.1:6081, http://10.0.0.5:6081")
     monkeypatch.setenv("FRONTEND_CACHE_TIMEOUT", "0.5")
-    configured = runpy.run_path(str(BASE_SETTINGS))
+    configured = runpy.run_module("dei_portal.settings.base")
     assert "wagtail.contrib.frontend_cache" in configured["INSTALLED_APPS"]
     assert configured["WAGTAILFRONTENDCACHE"] == {
         "proxy1": {"BACKEND": "dei_portal.frontend_cache.HTTPBackend", "LOCATION": "http://127.0.0.1:6081", "TIMEOUT": 0.5},
@@ -100,7 +98,7 @@ def test_frontend_cache_urls_configure_one_http_backend_per_proxy(monkeypatch):
 
 def test_without_frontend_cache_urls_no_proxy_is_configured(monkeypatch):
     monkeypatch.delenv("FRONTEND_CACHE_URLS", raising=False)
-    configured = runpy.run_path(str(BASE_SETTINGS))
+    configured = runpy.run_module("dei_portal.settings.base")
     assert configured["WAGTAILFRONTENDCACHE"] == {}
 
 
