@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
-from scripts.harness import ROOT, django_call, django_env, fetch
+from scripts.harness import ROOT, django_call, django_env, fetch, wait_for
 from scripts.harness.totp import current_code
 
 SETTINGS = "dei_portal.settings.dev"
@@ -291,15 +291,19 @@ class Mailbox:
             found.append(email.message_from_string(chunk[start:].lstrip(), policy=email.policy.default))
         return found
 
-    def wait_for(self, to, subject_part="", timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in self.messages():
-                if to in str(message["To"]) and subject_part in str(message["Subject"]):
-                    return message
-            time.sleep(0.5)
-        subjects = [(str(m["To"]), str(m["Subject"])) for m in self.messages()]
-        raise AssertionError(f"no email to {to} with {subject_part!r} in its subject; printed since: {subjects}")
+    def email_to(self, to, subject_part="", timeout=60):
+        """The first email printed to `to` (with `subject_part` in its subject), waiting for it."""
+
+        def match():
+            return next(
+                (m for m in self.messages() if to in str(m["To"]) and subject_part in str(m["Subject"])), None
+            )
+
+        message = wait_for(match, timeout, interval=0.5)
+        if message is None:
+            subjects = [(str(m["To"]), str(m["Subject"])) for m in self.messages()]
+            raise AssertionError(f"no email to {to} with {subject_part!r} in its subject; printed since: {subjects}")
+        return message
 
 
 def plain_body(message):
@@ -600,7 +604,7 @@ def walk_through(walk, ids, mailbox, tag, env):
     admin.get_by_role("button", name="Create", exact=True).click()
     admin.wait_for_url(walk.url("/admin/users/"))
     expect(messages(admin)).to_contain_text(editor)
-    invitation = mailbox.wait_for(editor_email)
+    invitation = mailbox.email_to(editor_email)
 
     admin.goto(walk.url("/admin/users/new/"))
     admin.get_by_role("textbox", name=required("Username")).fill(moderator)
@@ -659,7 +663,7 @@ def walk_through(walk, ids, mailbox, tag, env):
     mailbox.mark()
     forgot.get_by_role("button", name="Reset password").click()
     forgot.wait_for_load_state()
-    reset = mailbox.wait_for(editor_email)
+    reset = mailbox.email_to(editor_email)
     reset_link = next(link for link in links(plain_body(reset)) if "/password_reset/confirm/" in link)
     assert reset_link.startswith(walk.base + "/"), reset_link
     forgot.goto(reset_link)
@@ -800,7 +804,7 @@ def walk_through(walk, ids, mailbox, tag, env):
     footer.get_by_role("button", name=f"Submit to {WORKFLOW}").click()
     nia.wait_for_url(walk.url(f"/admin/pages/{ids['announcements_pk']}/"))
     expect(messages(nia)).to_contain_text(f"Page '{title}' created and submitted for moderation.")
-    submitted = mailbox.wait_for(moderator_email)
+    submitted = mailbox.email_to(moderator_email)
     review_links = links(plain_body(submitted))
     assert review_links and all(link.startswith(walk.base + "/") for link in review_links), review_links
     walk.show_email(submitted, "01-review-email-links-port-8123", f"the “submitted for review” email a Moderator gets: preview, edit and preferences links all start {walk.base}")
@@ -843,7 +847,7 @@ def walk_through(walk, ids, mailbox, tag, env):
     expect(messages(mo)).to_contain_text(f"'{title}' approved and published.")
     expect(mo.get_by_role("region", name="Awaiting your review").get_by_role("row").filter(has_text=title)).to_have_count(0)
     walk.shot(mo, "06-dashboard-approved-message", f"after approving: “'{title}' approved and published.”, and it has left the review list")
-    approved = mailbox.wait_for(editor_email, "approved")
+    approved = mailbox.email_to(editor_email, "approved")
     approved_body = plain_body(approved)
     assert comment in approved_body, approved_body
     page_links = [link for link in links(approved_body) if "/announcements/" in link]
