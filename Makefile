@@ -83,7 +83,7 @@ screenshots: install
 	$(BIN)/python scripts/screenshots.py
 
 ## make serve: serve production (docs/operations.md): collectstatic, then gunicorn with
-## dei_portal/gunicorn_conf.py and dei_portal.settings.production, all configuration from the
+## dei_portal/operations/gunicorn_conf.py and dei_portal.settings.production, all configuration from the
 ## environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and WAGTAILADMIN_BASE_URL required). JSON logs on stdout
 ## (LOG_FORMAT=text for plain lines); the app logs each request, so gunicorn's access log is off.
 ## Migrations are a release step, not a start-up step: run `make migrate` once per deploy.
@@ -108,7 +108,7 @@ $(BIN)/.installed-runtime: requirements.txt
 serve: serve-env $(BIN)/.installed-runtime
 	@DJANGO_SETTINGS_MODULE=$(SERVE_SETTINGS) $(MANAGE) collectstatic --noinput --verbosity 0
 	@DJANGO_SETTINGS_MODULE=$(SERVE_SETTINGS) GUNICORN_ACCESS_LOG=$${GUNICORN_ACCESS_LOG:-off} \
-		exec $(BIN)/gunicorn -c dei_portal/gunicorn_conf.py \
+		exec $(BIN)/gunicorn -c dei_portal/operations/gunicorn_conf.py \
 		$(if $(filter text,$(LOG_FORMAT)),,--log-config-json deploy/gunicorn-logging.json) dei_portal.wsgi:application
 
 drills: $(BIN)/.installed-runtime

@@ -8,12 +8,13 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from announcements import feeds
-from dei_portal import health, search, two_factor
+from dei_portal import search, two_factor
+from dei_portal.operations import health
 
 SITEMAPS = {"pages": search.DiscoverableSitemap}
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),  # load balancers; never cached (dei_portal/health.py)
+    path("healthz", health.healthz, name="healthz"),  # load balancers; never cached (dei_portal/operations/health.py)
     # Two-factor setup and verification for the admin (before the admin itself).
     path("admin-2fa/", include(two_factor.urls)),
     path("admin/", include(wagtailadmin_urls)),

@@ -16,7 +16,7 @@ What it does (docs/performance.md explains how to read the result):
    announcements listing, its busiest category), plus the fingerprinted stylesheet named in
    the home page's HTML as the static-file baseline.
 4. For each configuration (PAGE_CACHE=off, then PAGE_CACHE=on): gunicorn with
-   dei_portal/gunicorn_conf.py (2 sync workers, DEBUG off, settings scripts/bench_settings.py,
+   dei_portal/operations/gunicorn_conf.py (2 sync workers, DEBUG off, settings scripts/bench_settings.py,
    127.0.0.1 only), a check that every URL answers 200, a warm-up, one request per URL for
    its SQL query count (the X-Query-Count header from scripts/bench_middleware.py) and size,
    then wrk on each URL for a few seconds (scripts/bench_wrk.lua), the static file first and

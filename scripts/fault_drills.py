@@ -10,7 +10,7 @@ Redis (6379), which other people use, are never touched:
    `redis-server` on another free port, persisting nothing.
 2. `migrate`, `load_demo_content`, `collectstatic` with scripts/drill_settings.py
    (production settings over plain HTTP), then gunicorn exactly as `make serve` runs it:
-   dei_portal/gunicorn_conf.py with 2 sync workers, deploy/gunicorn-logging.json (JSON log
+   dei_portal/operations/gunicorn_conf.py with 2 sync workers, deploy/gunicorn-logging.json (JSON log
    lines on stdout), REDIS_URL set, page cache on, persistent database connections with
    health checks (production's DB_CONN_MAX_AGE=60).
 3. Continuous load from a thread pool: anonymous page views (served from the page cache),

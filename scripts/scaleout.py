@@ -5,7 +5,7 @@
 It builds, on loopback only, the production topology of docs/deployment.md in miniature:
 
     client ──► varnishd (deploy/varnish/default.vcl, its own -n working directory, a free port)
-                 ├─► gunicorn app1 (dei_portal/gunicorn_conf.py, 2 workers, a free port)
+                 ├─► gunicorn app1 (dei_portal/operations/gunicorn_conf.py, 2 workers, a free port)
                  └─► gunicorn app2 (same code, same settings, another free port)
                both share: a throwaway PostgreSQL database on 127.0.0.1:5432
                            (dei_portal_scaleout_<pid>), the Redis at 127.0.0.1:6379 under a key

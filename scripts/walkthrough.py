@@ -196,7 +196,7 @@ def proxy_evidence(tag):
     (10.0.0.2 is Varnish, 10.0.1.0/24 the load balancers), and a lockout through them."""
     from django.test import Client, RequestFactory, override_settings
 
-    from dei_portal.client_ip import client_ip
+    from dei_portal.operations.client_ip import client_ip
 
     proxies = ["10.0.0.2", "10.0.1.0/24"]
     lines = [f"TRUSTED_PROXIES={','.join(proxies)} (Varnish 10.0.0.2; load balancers 10.0.1.0/24)", ""]

@@ -454,7 +454,7 @@ def test_lockout_page_gives_the_cool_off_from_settings(client, django_user_model
     assert re.search(r"Try again in 1 minute\b", text(response))
 
 
-# --- The lockout behind reverse proxies (dei_portal/client_ip.py) -----------------------------
+# --- The lockout behind reverse proxies (dei_portal/operations/client_ip.py) -----------------------------
 
 
 @pytest.mark.parametrize(
@@ -471,7 +471,7 @@ def test_lockout_page_gives_the_cool_off_from_settings(client, django_user_model
     ],
 )
 def test_the_lockout_counts_the_address_the_trusted_proxies_saw(settings, rf, proxies, forwarded_for, expected):
-    from dei_portal.client_ip import client_ip
+    from dei_portal.operations.client_ip import client_ip
 
     settings.TRUSTED_PROXIES = proxies
     request = rf.post(LOGIN, REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded_for)

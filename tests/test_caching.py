@@ -321,7 +321,7 @@ def redis_available():
 
 REDIS = {
     "default": {
-        "BACKEND": "dei_portal.cache_backends.ResilientRedisCache",
+        "BACKEND": "dei_portal.operations.cache_backends.ResilientRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/15",
         "KEY_PREFIX": "dei-portal-tests",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -1,4 +1,4 @@
-"""The login lockout counts the right person (dei_portal/client_ip.py, issue 11 item 8).
+"""The login lockout counts the right person (dei_portal/operations/client_ip.py, issue 11 item 8).
 
 From the attacker's side: real POSTs to the admin login form, with the connecting address
 (REMOTE_ADDR) and X-Forwarded-For set as a proxy or an attacker would. django-axes locks a
@@ -19,7 +19,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Group, Permission
 
-from dei_portal.client_ip import client_ip
+from dei_portal.operations.client_ip import client_ip
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN = "/admin/login/"

@@ -132,7 +132,7 @@ def gunicorn_config(**environ):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GUNICORN_", "WEB_CONCURRENCY", "PORT"))}
     env.update(environ)
     done = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT / "dei_portal" / "gunicorn_conf.py")],
+        [sys.executable, "-c", code, str(ROOT / "dei_portal" / "operations" / "gunicorn_conf.py")],
         cwd="/", env=env, capture_output=True, text=True,
     )
     return done.returncode, json.loads(done.stdout) if done.returncode == 0 else done.stderr

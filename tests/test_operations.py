@@ -23,8 +23,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client, override_settings
 
 from dei_portal import cache as page_cache
-from dei_portal.logging_json import JsonFormatter
-from dei_portal.request_id import RequestIdFilter, RequestIdMiddleware
+from dei_portal.operations.logging_json import JsonFormatter
+from dei_portal.operations.request_id import RequestIdFilter, RequestIdMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
@@ -144,7 +144,7 @@ def test_healthz_never_goes_through_the_page_cache(client, home):
 @override_settings(
     CACHES={
         "default": {
-            "BACKEND": "dei_portal.cache_backends.ResilientRedisCache",
+            "BACKEND": "dei_portal.operations.cache_backends.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
             "KEY_PREFIX": "test-ops",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -171,7 +171,7 @@ def test_healthz_keeps_the_host_check(client, db):
 
 
 def test_the_request_id_middleware_is_outermost():
-    assert settings.MIDDLEWARE[0] == "dei_portal.request_id.RequestIdMiddleware"
+    assert settings.MIDDLEWARE[0] == "dei_portal.operations.request_id.RequestIdMiddleware"
 
 
 def test_a_request_id_is_generated_when_the_proxy_sends_none(client, db):
@@ -252,7 +252,7 @@ def test_every_log_line_is_json_with_the_request_id(client, home, log_lines):
 
 def test_an_exception_is_one_json_line_with_its_traceback_and_request_id(db, log_lines):
     client = Client(raise_request_exception=False)
-    with mock.patch("dei_portal.health.check_database", side_effect=ZeroDivisionError("boom")):
+    with mock.patch("dei_portal.operations.health.check_database", side_effect=ZeroDivisionError("boom")):
         response = client.get("/healthz", HTTP_X_REQUEST_ID="req-500-check")
     assert response.status_code == 500
     assert response["X-Request-ID"] == "req-500-check"
@@ -344,7 +344,7 @@ def test_middleware_passes_the_request_id_to_the_view_and_clears_it_when_the_res
     from django.http import HttpResponse
     from django.test import RequestFactory
 
-    from dei_portal.request_id import get_request_id
+    from dei_portal.operations.request_id import get_request_id
 
     seen = {}
 

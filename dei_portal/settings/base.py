@@ -54,8 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Outermost: a request id (X-Request-ID) on every response and log line, and one log line
-    # per request, static files and cached pages included (dei_portal/request_id.py).
-    "dei_portal.request_id.RequestIdMiddleware",
+    # per request, static files and cached pages included (dei_portal/operations/request_id.py).
+    "dei_portal.operations.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy, Permissions-Policy and the other security headers, on every
     # response: outside WhiteNoise and the page cache, so static files and cached pages get them.
@@ -207,8 +207,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "two_factor/locked_out.html"
 # The address a lockout counts: REMOTE_ADDR, or behind trusted reverse proxies the visitor's
-# entry in X-Forwarded-For (dei_portal/client_ip.py; TRUSTED_PROXIES, in the block at the end).
-AXES_CLIENT_IP_CALLABLE = "dei_portal.client_ip.client_ip"
+# entry in X-Forwarded-For (dei_portal/operations/client_ip.py; TRUSTED_PROXIES, in the block at the end).
+AXES_CLIENT_IP_CALLABLE = "dei_portal.operations.client_ip.client_ip"
 # Sessions end after 8 hours, and when the browser closes.
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -232,7 +232,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "dei_portal.cache_backends.ResilientRedisCache",
+            "BACKEND": "dei_portal.operations.cache_backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "dei-portal",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -329,17 +329,17 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
     }
 }
 
-# Logs go to stdout, every line with the request id (dei_portal/request_id.py).
-# LOG_FORMAT=json writes one JSON object a line (dei_portal/logging_json.py; production's
+# Logs go to stdout, every line with the request id (dei_portal/operations/request_id.py).
+# LOG_FORMAT=json writes one JSON object a line (dei_portal/operations/logging_json.py; production's
 # default), text is for people (development's default). LOG_LEVEL=INFO adds one line per
 # request (production's default); development keeps WARNING (runserver prints its own).
 LOG_FORMAT = env_choice("LOG_FORMAT", "text", {"text", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "dei_portal.request_id.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "dei_portal.operations.request_id.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "dei_portal.logging_json.JsonFormatter"},
+        "json": {"()": "dei_portal.operations.logging_json.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
@@ -381,7 +381,7 @@ INSTALLED_APPS.insert(INSTALLED_APPS.index("django_otp.plugins.otp_totp") + 1, "
 WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 # --- editor fixes ---
 # --- search and trusted proxies ---
-# The reverse proxies whose X-Forwarded-For entries are believed (dei_portal/client_ip.py):
+# The reverse proxies whose X-Forwarded-For entries are believed (dei_portal/operations/client_ip.py):
 # addresses or networks, IPv4 or IPv6, comma-separated, e.g. "10.0.0.2,10.0.1.0/24". Empty
 # (the default) trusts nobody: REMOTE_ADDR is the visitor, whatever headers say.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
@@ -394,7 +394,7 @@ if env_is_set("AXES_PROXY_COUNT"):
         "addresses or networks instead (e.g. TRUSTED_PROXIES=10.0.0.2 for Varnish; see "
         "docs/deployment.md, 'Login lockout behind proxies')."
     )
-from dei_portal.client_ip import parse_networks as _parse_networks  # noqa: E402
+from dei_portal.operations.client_ip import parse_networks as _parse_networks  # noqa: E402
 
 try:
     _parse_networks(TRUSTED_PROXIES)

@@ -52,12 +52,12 @@ LOGGING["root"]["level"] = env_choice("LOG_LEVEL", "info", LOG_LEVELS).upper()  
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
-# Logs (dei_portal/request_id.py, docs/operations.md): JSON lines on stdout unless
+# Logs (dei_portal/operations/request_id.py, docs/operations.md): JSON lines on stdout unless
 # LOG_FORMAT=text; at INFO (LOG_LEVEL, above) one line per request with its request id.
 LOG_FORMAT = env_choice("LOG_FORMAT", "json", {"json", "text"})
 LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "text"  # noqa: F405
 # Load balancers probe the app server over plain HTTP: /healthz answers them instead of
-# redirecting to https (dei_portal/health.py); it sets no cookie and shows no content.
+# redirecting to https (dei_portal/operations/health.py); it sets no cookie and shows no content.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- email links (issue 11) ---

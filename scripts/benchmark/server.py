@@ -90,7 +90,7 @@ class BenchSite:
             # With local-memory caches the content generation is this file's mtime: one of the
             # bench's own, so no other site on the machine invalidates (or shares) its cache.
             PAGE_CACHE_STAMP_FILE=self.workdir / "cache-generation",
-            # gunicorn (dei_portal/gunicorn_conf.py): loopback only, N sync workers, no access
+            # gunicorn (dei_portal/operations/gunicorn_conf.py): loopback only, N sync workers, no access
             # log; no recycling unless --recycle, so memory before and after is of the same workers.
             GUNICORN_BIND=f"{HOST}:{self.port}",
             WEB_CONCURRENCY=self.args.workers,

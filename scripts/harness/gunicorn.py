@@ -5,13 +5,13 @@ import sys
 from .net import try_fetch
 from .processes import ROOT, Server, alive, children
 
-GUNICORN_CONF = ROOT / "dei_portal" / "gunicorn_conf.py"
+GUNICORN_CONF = ROOT / "dei_portal" / "operations" / "gunicorn_conf.py"
 GUNICORN_LOGGING = ROOT / "deploy" / "gunicorn-logging.json"
 APPLICATION = "dei_portal.wsgi:application"
 
 
 class Gunicorn(Server):
-    """gunicorn for `dei_portal.wsgi` with the production config file (dei_portal/gunicorn_conf.py,
+    """gunicorn for `dei_portal.wsgi` with the production config file (dei_portal/operations/gunicorn_conf.py,
     which reads GUNICORN_BIND, WEB_CONCURRENCY … from `env`), or with `config=None` and
     command-line `options` only."""
 

@@ -18,7 +18,8 @@ import time
 
 from django.core.cache.backends.redis import RedisCache
 
-logger = logging.getLogger(__name__)
+# The logger keeps the name it had before the module moved into dei_portal/operations/ (log filters).
+logger = logging.getLogger("dei_portal.cache_backends")
 
 RETRY_SECONDS = 2.0
 ALWAYS_ATTEMPTED = {"incr", "delete", "delete_many", "clear"}

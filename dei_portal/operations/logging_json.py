@@ -5,7 +5,7 @@
      "status": 200, "duration_ms": 12.4, "pid": 4242}
 
 Every line has ``timestamp`` (UTC, ISO 8601, milliseconds), ``level``, ``logger``,
-``message``, ``request_id`` (null outside a request; see ``dei_portal.request_id``) and
+``message``, ``request_id`` (null outside a request; see ``dei_portal.operations.request_id``) and
 ``pid`` (which gunicorn worker). Fields passed with ``extra={...}`` are added as they are;
 an exception adds ``exc_type`` and ``exc_info`` (the formatted traceback, one string, so
 the whole record stays on one line).

@@ -65,7 +65,7 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-@receiver(request_finished, dispatch_uid="dei_portal.request_id.clear")
+@receiver(request_finished, dispatch_uid="dei_portal.operations.request_id.clear")
 def _clear(**kwargs):
     _current.set(None)
 

@@ -11,7 +11,7 @@
 Never cached anywhere (``Cache-Control: no-store`` and friends, and excluded from the page
 cache in ``dei_portal.cache``), sets no cookie, touches no session, reveals no version,
 host name or error text (those go to the log, with the request id). A success is logged at
-DEBUG only (``dei_portal.request_id``), so frequent probes do not flood the logs.
+DEBUG only (``dei_portal.operations.request_id``), so frequent probes do not flood the logs.
 
 Two things a deployment must know (docs/operations.md):
 
@@ -39,7 +39,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-logger = logging.getLogger(__name__)
+# The logger keeps the name it had before the module moved into dei_portal/operations/ (log filters).
+logger = logging.getLogger("dei_portal.health")
 
 DEFAULT_DB_TIMEOUT_MS = 2000
 CACHE_KEY = "dei:healthz"

@@ -1,4 +1,4 @@
-"""Gunicorn settings for production: `gunicorn -c dei_portal/gunicorn_conf.py dei_portal.wsgi:application`.
+"""Gunicorn settings for production: `gunicorn -c dei_portal/operations/gunicorn_conf.py dei_portal.wsgi:application`.
 
 Every value can be changed from the environment, so one file serves a container, a VM and
 `make bench` (scripts/bench.py). Command-line options still win over this file.
@@ -30,7 +30,7 @@ from pathlib import Path
 # The settings' environment helper (dei_portal/settings/env.py), loaded by its path: gunicorn
 # reads this file before the project is importable, and importing the dei_portal package here
 # would import Django's app code into the master.
-_spec = importlib.util.spec_from_file_location("dei_portal_env", Path(__file__).with_name("settings") / "env.py")
+_spec = importlib.util.spec_from_file_location("dei_portal_env", Path(__file__).parent.parent / "settings" / "env.py")
 _env = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_env)
 env_int, env_list, env_str = _env.env_int, _env.env_list, _env.env_str
