@@ -2,7 +2,6 @@
 
 from itertools import groupby
 
-from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
@@ -19,8 +18,8 @@ from .listing import paginate, with_card_images
 from .blocks import PARAGRAPH_FEATURES, BodyStreamBlock, HomeValuesStreamBlock, LinkBlock, SocialLinkBlock
 
 
-class User(AbstractUser):
-    """The project's own user model, in place from the first migration."""
+# The user model lives with the accounts (dei_portal/accounts/models.py); Django loads it from here.
+from dei_portal.accounts.models import User  # noqa: F401
 
 
 def base_promote_panels(with_summary=True):

@@ -8,8 +8,9 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from announcements import feeds
-from dei_portal import search, two_factor
+from dei_portal import search
 from dei_portal.operations import health
+from dei_portal.accounts import two_factor
 
 SITEMAPS = {"pages": search.DiscoverableSitemap}
 

@@ -25,7 +25,7 @@ from django.core import mail
 from playwright.sync_api import expect
 from wagtail.models import PageViewRestriction
 
-from dei_portal import security
+from dei_portal.accounts import security
 
 from .test_browser import AXE_OPTIONS, browser, describe, site_url  # noqa: F401 (fixtures)
 from .test_email_links import editor, moderator, signed_in, submit  # noqa: F401 (fixtures)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dei_portal.two_factor import two_factor_required
+from dei_portal.accounts.two_factor import two_factor_required
 
 PASSWORD = "a-long-and-correct-passphrase-42"
 LOGIN = "/admin/login/"

@@ -6,7 +6,7 @@ tests/test_browser.py's fixtures. Run with ``pytest -m browser``.
 import pytest
 from playwright.sync_api import expect
 
-from dei_portal.admin_roles import COMBINE_ROLES_HELP
+from dei_portal.accounts.admin_roles import COMBINE_ROLES_HELP
 
 from .test_browser import browser, site_url  # noqa: F401 (fixtures)
 from .test_browser_workflow import current_token, member, new_context, password_login  # noqa: F401

@@ -25,7 +25,7 @@ def test_a_moderator_signs_in_with_a_backup_code(site_url, new_context):  # noqa
     from django_otp.plugins.otp_static.models import StaticToken
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from dei_portal.two_factor import make_backup_codes
+    from dei_portal.accounts.two_factor import make_backup_codes
 
     moderator = member("moe", "Moderators")
     TOTPDevice.objects.create(user=moderator, name="Authenticator app", confirmed=True)
@@ -48,7 +48,7 @@ def test_an_administrator_resets_a_lost_authenticator(site_url, new_context):  #
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from dei_portal.two_factor import make_backup_codes
+    from dei_portal.accounts.two_factor import make_backup_codes
 
     admin = member("ada", "Site administrators")
     admin_device = TOTPDevice.objects.create(user=admin, name="Authenticator app", confirmed=True)

@@ -22,7 +22,7 @@ from wagtail.models import Collection
 
 from announcements.models import SiteNotice
 from dei_portal.blocks import LinkBlock, SocialLinkBlock
-from dei_portal.uploads import MEDIA_UNWRITABLE
+from dei_portal.accounts.uploads import MEDIA_UNWRITABLE
 from offices.factories import AudienceFactory, OfficePageFactory, OrganizationPageFactory
 from offices.models import OfficePage
 

@@ -231,7 +231,7 @@ def test_request_changes_email_links_to_the_editor_with_the_comment(base_url, tr
 def test_a_page_of_another_site_keeps_its_own_address(tree, settings):
     from wagtail.models import Site
 
-    from dei_portal.emails import page_url
+    from dei_portal.accounts.emails import page_url
 
     settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8123"
     assert page_url(tree["office"]) == "http://127.0.0.1:8123" + tree["office"].url

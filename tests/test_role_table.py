@@ -428,7 +428,7 @@ def users_publish(expected, client, user, w):
 
 
 def users_delete(expected, client, user, w):
-    assert expected == "no"  # deactivate, never delete (dei_portal/wagtail_hooks.py)
+    assert expected == "no"  # deactivate, never delete (dei_portal/accounts/wagtail_hooks.py)
     target = w["users"]["Editors"] if user.username != "editors" else w["users"]["Moderators"]
     response = client.post(reverse("wagtailusers_users:delete", args=[target.pk]))
     refused(response)

@@ -436,7 +436,7 @@ def test_moderators_lock_and_schedule_but_editors_cannot_lock(editor, moderator,
 
 # --- Roles that explain themselves (issue 11) --------------------------------------------------
 
-from dei_portal.admin_roles import LAST_ADMINISTRATOR_ERROR, ONE_ROLE_ERROR, ROLE_DESCRIPTIONS, is_last_administrator  # noqa: E402
+from dei_portal.accounts.admin_roles import LAST_ADMINISTRATOR_ERROR, ONE_ROLE_ERROR, ROLE_DESCRIPTIONS, is_last_administrator  # noqa: E402
 
 
 @pytest.fixture
@@ -576,7 +576,7 @@ def test_editor_guide_is_in_the_admin_menu_and_dashboard(editor):
 
 
 def test_editor_guide_shows_raw_html_as_text(tmp_path, settings, editor, monkeypatch):
-    from dei_portal import admin_roles
+    from dei_portal.accounts import admin_roles
 
     (tmp_path / "editor-guide.md").write_text("# Guide\n\n<script>alert(1)</script>\n\nText <b>bold</b>.\n")
     monkeypatch.setattr(admin_roles, "GUIDE_DIR", tmp_path)

@@ -1,4 +1,4 @@
-"""What a new user met in the admin, fixed (dei_portal/admin_roles.py and its templates):
+"""What a new user met in the admin, fixed (dei_portal/accounts/admin_roles.py and its templates):
 
 - an image or document in use: its delete pages say why an Editor may not delete it and where it
   is used, and offer no "Yes, delete" (the server still refuses a post);
@@ -26,7 +26,7 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
 from announcements.models import AnnouncementCategory
-from dei_portal.admin_roles import COMBINE_ROLES_HELP
+from dei_portal.accounts.admin_roles import COMBINE_ROLES_HELP
 from offices.models import Audience
 
 from .conftest import login_verified

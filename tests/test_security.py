@@ -1,6 +1,6 @@
 """Attack tests, from the attacker's side: what a hostile editor, visitor or site must NOT achieve.
 
-- Security headers (dei_portal/security.py) on every kind of response: pages, cached pages,
+- Security headers (dei_portal/accounts/security.py) on every kind of response: pages, cached pages,
   404s, static files, feeds, the admin; the public Content-Security-Policy is strict, the
   admin's is its own; the policy is configurable and production adds upgrade-insecure-requests.
 - No public template or page has inline executable script, inline event handlers or inline
@@ -40,7 +40,7 @@ from wagtail.test.utils.form_data import streamfield
 
 from announcements.factories import AnnouncementPageFactory
 from announcements.models import SiteNotice
-from dei_portal import security
+from dei_portal.accounts import security
 from dei_portal.blocks import PARAGRAPH_FEATURES, LinkBlock, SocialLinkBlock
 from dei_portal.factories import StandardPageFactory
 from dei_portal.models import FooterSettings, NavigationSettings, StatementPoster
@@ -306,10 +306,10 @@ def test_production_adds_upgrade_insecure_requests_and_keeps_the_rest():
         WAGTAILADMIN_BASE_URL="https://dei.example.edu",
     )
     code = (
-        "import django;django.setup();from django.conf import settings;from dei_portal import security;"
+        "import django;django.setup();from django.conf import settings;from dei_portal.accounts import security;"
         "print(security.public_policy());print(security.admin_policy());"
         "m=settings.MIDDLEWARE;print(*[m.index(n) for n in ('django.middleware.security.SecurityMiddleware',"
-        "'dei_portal.security.SecurityHeadersMiddleware','whitenoise.middleware.WhiteNoiseMiddleware',"
+        "'dei_portal.accounts.security.SecurityHeadersMiddleware','whitenoise.middleware.WhiteNoiseMiddleware',"
         "'dei_portal.cache.AnonymousPageCacheMiddleware')]);"
         "print(settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
     )

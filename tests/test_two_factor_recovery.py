@@ -15,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import ModelLogEntry
 
-from dei_portal.two_factor import (
+from dei_portal.accounts.two_factor import (
     BACKUP_CODE_COUNT,
     BACKUP_CODE_USED_ACTION,
     REGENERATE_ACTION,
@@ -388,7 +388,7 @@ def test_resetting_an_unknown_user_is_not_found(admin):
 def test_the_reset_button_costs_no_query_per_user(admin, django_user_model, django_assert_num_queries):
     from wagtail import hooks
 
-    from dei_portal.two_factor import USER_EDIT_BUTTONS_HOOK, user_reset_button
+    from dei_portal.accounts.two_factor import USER_EDIT_BUTTONS_HOOK, user_reset_button
 
     admin_user, admin_client = admin
     users = [make_user(django_user_model, f"user{i}", "Editors") for i in range(5)]
@@ -402,7 +402,7 @@ def test_the_reset_button_costs_no_query_per_user(admin, django_user_model, djan
 
 def test_a_reset_never_removes_the_last_administrators_second_factor(django_user_model):
     """Unreachable over HTTP (whoever resets is an administrator too); the guard holds anyway."""
-    from dei_portal.two_factor import reset_refusal
+    from dei_portal.accounts.two_factor import reset_refusal
 
     last = make_user(django_user_model, "last", "Site administrators")
     former = make_user(django_user_model, "former", "superuser")

@@ -20,7 +20,7 @@ from wagtail.documents.models import Document
 from wagtail.images.models import Image
 from wagtail.models import Collection, CollectionViewRestriction
 
-from dei_portal.uploads import SIGNATURES
+from dei_portal.accounts.uploads import SIGNATURES
 from tests.conftest import login_verified
 
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"

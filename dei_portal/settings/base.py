@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy, Permissions-Policy and the other security headers, on every
     # response: outside WhiteNoise and the page cache, so static files and cached pages get them.
-    "dei_portal.security.SecurityHeadersMiddleware",
+    "dei_portal.accounts.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETags and 304s for revalidating browsers and CDNs, then whole cached pages for
     # anonymous visitors, before sessions and everything else (a hit runs no SQL).
@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "dei_portal.two_factor.RequireTwoFactorMiddleware",
+    "dei_portal.accounts.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -289,15 +289,15 @@ WAGTAILIMAGES_IMAGE_MODEL = "wagtailimages.Image"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
-# The pixel count is read from the file header before anything is decoded (dei_portal/uploads.py).
-WAGTAILIMAGES_IMAGE_FORM_BASE = "dei_portal.uploads.ImageForm"
+# The pixel count is read from the file header before anything is decoded (dei_portal/accounts/uploads.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "dei_portal.accounts.uploads.ImageForm"
 # Documents are an allow-list: posters and printable files only. Served through
 # Wagtail's permission-checked view, never straight from media/.
 WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "docx", "pptx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-# A document's contents must match its extension (dei_portal/uploads.py): no HTML named .pdf.
-WAGTAILDOCS_DOCUMENT_FORM_BASE = "dei_portal.uploads.DocumentForm"
+# A document's contents must match its extension (dei_portal/accounts/uploads.py): no HTML named .pdf.
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "dei_portal.accounts.uploads.DocumentForm"
 # Content types from this list, not the machine's mimetypes table; only PDF opens in the
 # browser, everything else downloads (Content-Disposition: attachment). Wagtail's serve view
 # adds X-Content-Type-Options: nosniff and Content-Security-Policy: default-src 'none'.
@@ -312,7 +312,7 @@ WAGTAILDOCS_CONTENT_TYPES = {
 WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
 WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
 
-# Content-Security-Policy (dei_portal/security.py, docs/security.md): strict on public pages
+# Content-Security-Policy (dei_portal/accounts/security.py, docs/security.md): strict on public pages
 # in every environment; the admin has its own looser policy. Extra sources per directive,
 # e.g. CSP_EXTRA_SOURCES = {"img-src": ["https://images.example.org"]}.
 CSP_EXTRA_SOURCES = {}
@@ -357,20 +357,20 @@ LOGGING = {
 # --- email links and admin branding ---
 # Every link in an email (invitations, password resets, review notifications) starts with
 # WAGTAILADMIN_BASE_URL (above): `make run` sets it from PORT, dev.py derives it from PORT and
-# production refuses to start without it (dei_portal/emails.py, docs/deployment.md).
+# production refuses to start without it (dei_portal/accounts/emails.py, docs/deployment.md).
 # The admin names the site (templates/wagtailadmin/admin_base.html and login.html use
 # WAGTAIL_SITE_NAME). Signing in on a private page's form (/_util/login/) without `next` lands
 # on the home page, not on Django's default /accounts/profile/, which does not exist here.
 LOGIN_REDIRECT_URL = "/"
 # --- roles and review ---
 # Wagtail's users app with this project's user and group forms (role descriptions, one role per
-# user, the superuser switch only for superusers, the last administrator kept): dei_portal/users_app.py.
-INSTALLED_APPS[INSTALLED_APPS.index("wagtail.users")] = "dei_portal.users_app.WagtailUsersConfig"
+# user, the superuser switch only for superusers, the last administrator kept): dei_portal/accounts/users_app.py.
+INSTALLED_APPS[INSTALLED_APPS.index("wagtail.users")] = "dei_portal.accounts.users_app.WagtailUsersConfig"
 # Publishers write and publish without a second person, so they need two factors like Moderators.
 TWO_FACTOR_REQUIRED_GROUPS = [*TWO_FACTOR_REQUIRED_GROUPS, "Publishers"]
-# {% load admin_roles %}: the role rules' template tags (dei_portal/admin_roles.py), e.g. the
+# {% load admin_roles %}: the role rules' template tags (dei_portal/accounts/admin_roles.py), e.g. the
 # image delete page says why an image in use cannot be deleted instead of offering to.
-TEMPLATES[0]["OPTIONS"]["libraries"] = {**TEMPLATES[0]["OPTIONS"].get("libraries", {}), "admin_roles": "dei_portal.admin_roles"}
+TEMPLATES[0]["OPTIONS"]["libraries"] = {**TEMPLATES[0]["OPTIONS"].get("libraries", {}), "admin_roles": "dei_portal.accounts.admin_roles"}
 # --- two-factor recovery ---
 INSTALLED_APPS.insert(INSTALLED_APPS.index("django_otp.plugins.otp_totp") + 1, "django_otp.plugins.otp_static")
 # --- scheduling ---
@@ -405,4 +405,4 @@ except ValueError as error:
 # --- admin branding ---
 # The admin's "Forgotten password?" form sends a new invitation to someone invited who has not
 # chosen a password yet (Django's form sends such accounts nothing); others get the reset email.
-WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "dei_portal.emails.PasswordResetForm"
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "dei_portal.accounts.emails.PasswordResetForm"

@@ -29,7 +29,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (dei_portal/security.py): the same strict policy as everywhere,
+# Content-Security-Policy (dei_portal/accounts/security.py): the same strict policy as everywhere,
 # plus: browsers fetch any http:// address a page still holds over https://.
 CSP_UPGRADE_INSECURE_REQUESTS = True
 # Trying out a policy change: CSP_REPORT_ONLY=true sends it as Content-Security-Policy-Report-Only.

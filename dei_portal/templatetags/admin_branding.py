@@ -44,7 +44,7 @@ def office_guide_item():
 @hooks.register("construct_help_menu")
 def help_menu_points_to_the_office_guide(request, items):
     """The help menu's guide is the office's own editor guide (docs/editor-guide.md, shown in
-    the admin by dei_portal/admin_roles.py); Wagtail's links to its general guide go."""
+    the admin by dei_portal/accounts/admin_roles.py); Wagtail's links to its general guide go."""
     kept, first_removed = [], None
     for item in items:
         if urlsplit(getattr(item, "url", "") or "").hostname == WAGTAIL_GUIDE_HOST:

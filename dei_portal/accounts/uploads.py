@@ -86,7 +86,8 @@ MEDIA_UNWRITABLE = (
     "uploaded. Try again later, and tell the site administrator if it keeps happening."
 )
 
-logger = logging.getLogger(__name__)
+# The logger keeps the name it had before the module moved into dei_portal/accounts/ (log filters).
+logger = logging.getLogger("dei_portal.uploads")
 
 
 def extension_of(name):

@@ -209,7 +209,7 @@ class UserEditView(FormForUserMixin, user_views.EditView):
     @cached_property
     def header_more_buttons(self):
         """Wagtail's "⋯" buttons, plus those other modules offer for this user (e.g. "Reset
-        two-factor", dei_portal/two_factor.py), through the project's register_user_edit_buttons
+        two-factor", dei_portal/accounts/two_factor.py), through the project's register_user_edit_buttons
         hook, so this module never imports them."""
         buttons = list(super().header_more_buttons)
         for hook in hooks.get_hooks("register_user_edit_buttons"):

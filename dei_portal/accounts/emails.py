@@ -3,7 +3,7 @@
 address a request happened to arrive on (an app server's own, behind a proxy).
 
 Wagtail's own emails (password reset, review notifications) use the same setting; the
-templates in templates/wagtailadmin/notifications/ add what they lack (dei_portal/templatetags/
+templates in templates/wagtailadmin/notifications/ add what they lack (dei_portal/accounts/
 email_links.py): the page's public address and the moderator's comment on approval.
 
 Invitations (below) are this module's own; their wording is in templates/registration/."""

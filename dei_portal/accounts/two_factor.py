@@ -55,11 +55,12 @@ from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 
 import django_otp
-from dei_portal.admin_roles import ADMINISTRATORS_GROUP, is_last_administrator
+from dei_portal.accounts.admin_roles import ADMINISTRATORS_GROUP, is_last_administrator
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-logger = logging.getLogger(__name__)
+# The logger keeps the name it had before the module moved into dei_portal/accounts/ (log filters).
+logger = logging.getLogger("dei_portal.two_factor")
 
 # Admin URLs anyone may reach without a verified second factor (they are public in Wagtail too).
 EXEMPT_ADMIN_URL_NAMES = frozenset(
