@@ -21,7 +21,7 @@ from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
 from dei_portal.listing import paginate, with_card_images
 from dei_portal.search import discoverable
 from dei_portal.models import BasePage, base_promote_panels
-from dei_portal.review_help import PublishingHelpPanel
+from dei_portal.editing.review_help import PublishingHelpPanel
 
 
 class AnnouncementCategory(Orderable):

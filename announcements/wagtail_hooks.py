@@ -3,7 +3,7 @@ from wagtail.admin.ui.tables import Column, LiveStatusTagColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from dei_portal.admin_scheduling import ScheduleColumn
+from dei_portal.editing.scheduling import ScheduleColumn
 
 from .models import AnnouncementCategory, SiteNotice
 

@@ -1,4 +1,4 @@
-"""Scheduling in the real admin, in headless chromium (issue 11; dei_portal/admin_scheduling.py).
+"""Scheduling in the real admin, in headless chromium (issue 11; dei_portal/editing/scheduling.py).
 
 A moderator (signed in with two-factor) sets a go-live time with minutes in the "Set
 schedule" dialog, sees the site's time zone named there, schedules the page and sees the

@@ -157,7 +157,7 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
     expect(row).to_have_count(1)
     row.get_by_role("button", name="Actions").click()
     # Approving from the dashboard asks first, saying what approving does, the comment optional
-    # (dei_portal.admin_scheduling.ReviewActionView; Wagtail's own dialog said "Approve with comment").
+    # (dei_portal.editing.scheduling.ReviewActionView; Wagtail's own dialog said "Approve with comment").
     approve = row.get_by_role("button", name="Approve", exact=True)
     expect(approve).to_be_visible()
     approve.click()

@@ -1,5 +1,5 @@
 """Approving from the dashboard says what it will do, then what it did (issue 11, a new user's
-walk-through; dei_portal.admin_scheduling.ReviewActionView).
+walk-through; dei_portal.editing.scheduling.ReviewActionView).
 
 The "Awaiting your review" panel opens a dialog titled "Approve and publish '<title>'?" (comment
 optional) instead of Wagtail's "Approve with comment", and after it the dashboard shows a success

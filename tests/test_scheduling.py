@@ -1,4 +1,4 @@
-"""Scheduling that cannot surprise (issue 11, dei_portal/admin_scheduling.py).
+"""Scheduling that cannot surprise (issue 11, dei_portal/editing/scheduling.py).
 
 Go-live and expiry are typed and shown in the site's zone (TIME_ZONE = America/Chicago),
 which the form names; wherever the admin shows a schedule (status panel, schedule dialog,

@@ -375,7 +375,7 @@ TEMPLATES[0]["OPTIONS"]["libraries"] = {**TEMPLATES[0]["OPTIONS"].get("libraries
 INSTALLED_APPS.insert(INSTALLED_APPS.index("django_otp.plugins.otp_totp") + 1, "django_otp.plugins.otp_static")
 # --- scheduling ---
 # Times are typed and shown in the site's zone, which the admin names beside them
-# (dei_portal/admin_scheduling.py); Wagtail's per-user time-zone preference would make that name
+# (dei_portal/editing/scheduling.py); Wagtail's per-user time-zone preference would make that name
 # wrong for anyone who picked another zone, so the site's zone is the only one offered (with one
 # zone, Wagtail hides the preference).
 WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]

@@ -3,7 +3,7 @@
 Editors' notices and pages go live only after a Moderator or Publisher approves them, so Wagtail
 offers them "Save draft" and "Submit to …" but no "Publish". Without a word of explanation that
 looks like a fault. ``PublishingHelpPanel`` (on the site-wide notice form) and the page-editor
-hooks in ``dei_portal.admin_fixes`` show the same sentence, only to users who cannot publish.
+hooks in ``dei_portal.editing.editor_fixes`` show the same sentence, only to users who cannot publish.
 """
 
 from django.contrib.auth import get_permission_codename

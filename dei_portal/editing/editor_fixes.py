@@ -1,7 +1,7 @@
 """Small admin fixes from the new-user walk-through (issue 11, item 6).
 
 - The page editor says why an Editor has no Publish button (the site-wide notice form does the
-  same with ``dei_portal.review_help.PublishingHelpPanel``).
+  same with ``dei_portal.editing.review_help.PublishingHelpPanel``).
 - Every length-limited text field in an edit form shows a live character count
   (static/js/admin/character-count.js); the limit is the field's own ``maxlength``.
 """
@@ -11,7 +11,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from wagtail import hooks
 
-from dei_portal.review_help import review_explanation
+from dei_portal.editing.review_help import review_explanation
 
 
 @hooks.register("before_edit_page")

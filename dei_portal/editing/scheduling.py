@@ -5,7 +5,7 @@ approving from the dashboard asks first, then says what happened.
 
 Every schedule the admin shows reads the same: "1 March 2027, 09:45 Central Time" (24-hour, as
 the form takes it, naming the zone), through ``format_site_datetime`` and the ``site_datetime``
-filter (dei_portal/templatetags/scheduling_tags.py). The pieces that live in templates:
+filter (dei_portal/editing/scheduling_tags.py). The pieces that live in templates:
 - ``dei_portal/templates/wagtailadmin/widgets/datetime_input.html``: every admin date-time picker
   names the zone under the input and lists times every MINUTE_STEP minutes (any minute can still
   be typed);
