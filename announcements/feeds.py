@@ -1,7 +1,7 @@
 """Announcement feeds: RSS and Atom (Django's syndication framework) and an iCalendar file of events.
 
 Each lists only what the announcements page lists: live, public announcements that
-have not passed their expiry time (``dei_portal.search.discoverable``), on the site the
+have not passed their expiry time (``dei_portal.core.visibility.discoverable``), on the site the
 request is for.
 """
 
@@ -14,7 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from wagtail.models import Site
 
-from dei_portal.search import discoverable
+from dei_portal.core.visibility import discoverable
 
 from .models import AnnouncementIndexPage, AnnouncementPage
 

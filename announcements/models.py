@@ -17,10 +17,10 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
-from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
-from dei_portal.listing import paginate, with_card_images
-from dei_portal.search import discoverable
-from dei_portal.models import BasePage, base_promote_panels
+from dei_portal.core.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
+from dei_portal.core.listing import paginate, with_card_images
+from dei_portal.core.models import BasePage, base_promote_panels
+from dei_portal.core.visibility import discoverable
 from dei_portal.editing.review_help import PublishingHelpPanel
 
 
@@ -31,6 +31,9 @@ class AnnouncementCategory(Orderable):
     slug = models.SlugField(max_length=80, unique=True, help_text="Used in filter addresses (?category=slug).")
 
     panels = [FieldPanel("name"), FieldPanel("slug")]
+
+    # Shown on announcements and as the listing's filters (dei_portal/core/public_site.py).
+    changes_public_site = True
 
     class Meta(Orderable.Meta):
         verbose_name = "announcement category"
@@ -110,6 +113,7 @@ class AnnouncementPage(BasePage):
     search_fields = BasePage.search_fields + [index.SearchField("body")]
     parent_page_types = ["announcements.AnnouncementIndexPage"]
     subpage_types = []
+    search_label = "Announcement"
 
     class Meta:
         verbose_name = "announcement page"
@@ -166,6 +170,10 @@ class SiteNotice(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, P
     )
 
     objects = LiveNoticeQuerySet.as_manager()
+
+    # On every page while published, until its expiry time (dei_portal/core/public_site.py: the
+    # page cache moves on when a notice changes, and lives no longer than its next expiry).
+    changes_public_site = True
 
     panels = [
         PublishingHelpPanel(things="Notices", heading="Review before publishing", classname="help-block help-info"),

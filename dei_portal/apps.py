@@ -6,5 +6,4 @@ class DeiPortalConfig(AppConfig):
     verbose_name = "Site core"
 
     def ready(self):
-        from . import signals  # noqa: F401 (connects the cache invalidation receivers)
-
+        from dei_portal.core import signals  # noqa: F401 (connects the cache invalidation receivers)

@@ -1,15 +1,19 @@
 """The offices network and the student- and trainee-run organizations."""
 
+from itertools import groupby
+
 from django.db import models
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable
 from wagtail.search import index
 
-from dei_portal.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
-from dei_portal.models import BasePage, base_promote_panels, group_by_audience
-from dei_portal.listing import paginate, with_card_images
-from dei_portal.search import discoverable
+from dei_portal.core.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
+from dei_portal.core.listing import paginate, with_card_images
+from dei_portal.core.models import BasePage, base_promote_panels
+from dei_portal.core.visibility import discoverable
 
 
 class Audience(Orderable):
@@ -23,11 +27,36 @@ class Audience(Orderable):
 
     panels = [FieldPanel("name"), FieldPanel("heading")]
 
+    # Audience headings group the offices on the home page and in the listings (the cache
+    # invalidation in dei_portal/core/signals.py listens for this).
+    changes_public_site = True
+
     class Meta(Orderable.Meta):
         verbose_name = "audience"
 
     def __str__(self):
         return self.name
+
+
+def first_of_each_audience(queryset, per_audience, *related):
+    """Up to ``per_audience`` pages of each audience, in one query, each marked with
+    ``in_audience`` (how many its audience has in all)."""
+    by_audience = {"partition_by": F("audience_id")}
+    return list(
+        queryset.annotate(
+            rank=Window(RowNumber(), order_by=F("path").asc(), **by_audience),
+            in_audience=Window(Count("pk"), **by_audience),
+        )
+        .filter(rank__lte=per_audience)
+        .defer_streamfields()
+        .select_related("audience", *related)
+        .order_by("audience__sort_order", "audience__name", "path")
+    )
+
+
+def group_by_audience(pages):
+    """[(audience, [pages…]), …] in the audience order editors set."""
+    return [(audience, list(items)) for audience, items in groupby(pages, key=lambda p: p.audience)]
 
 
 class _AudienceListingPage(BasePage):
@@ -43,6 +72,20 @@ class _AudienceListingPage(BasePage):
         abstract = True
 
     per_page = 24
+    # The home page shows at most this many pages of each audience, so it stays the same size
+    # however many there are; the listing itself shows them all.
+    per_audience_on_home = 6
+    home_select_related = ()  # related rows the home page's cards show
+
+    @classmethod
+    def home_section(cls, home):
+        """What the home page lists of this index's pages below ``home``: (groups, more), the
+        first ``per_audience_on_home`` of each audience as [(audience, [pages…]), …], and
+        whether any audience has more (the home page then links to the listing)."""
+        pages = first_of_each_audience(
+            discoverable(cls.child_model.objects.descendant_of(home)), cls.per_audience_on_home, *cls.home_select_related
+        )
+        return group_by_audience(pages), any(page.in_audience > cls.per_audience_on_home for page in pages)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -86,20 +129,6 @@ class _AudiencePage(BasePage):
         abstract = True
 
 
-class OfficeIndexPage(_AudienceListingPage):
-    empty_text = "No offices have been published yet."
-    template = "offices/audience_index_page.html"  # shared with the organization index
-    parent_page_types = ["dei_portal.HomePage"]
-    subpage_types = ["offices.OfficePage"]
-
-    class Meta:
-        verbose_name = "office index page"
-
-    @property
-    def child_model(self):
-        return OfficePage
-
-
 class OfficePage(_AudiencePage):
     serve_select_related = ("audience", "logo", "listing_image", "share_image")
 
@@ -128,23 +157,22 @@ class OfficePage(_AudiencePage):
         ),
     ]
     parent_page_types = ["offices.OfficeIndexPage"]
+    search_label = "Office"
 
     class Meta:
         verbose_name = "office page"
 
 
-class OrganizationIndexPage(_AudienceListingPage):
-    empty_text = "No organizations have been published yet."
-    template = "offices/audience_index_page.html"
+class OfficeIndexPage(_AudienceListingPage):
+    empty_text = "No offices have been published yet."
+    template = "offices/audience_index_page.html"  # shared with the organization index
+    child_model = OfficePage
+    home_select_related = ("logo",)
     parent_page_types = ["dei_portal.HomePage"]
-    subpage_types = ["offices.OrganizationPage"]
+    subpage_types = ["offices.OfficePage"]
 
     class Meta:
-        verbose_name = "organization index page"
-
-    @property
-    def child_model(self):
-        return OrganizationPage
+        verbose_name = "office index page"
 
 
 class OrganizationPage(_AudiencePage):
@@ -167,6 +195,18 @@ class OrganizationPage(_AudiencePage):
         FieldPanel("related_office"),
     ]
     parent_page_types = ["offices.OrganizationIndexPage"]
+    search_label = "Organization"
 
     class Meta:
         verbose_name = "organization page"
+
+
+class OrganizationIndexPage(_AudienceListingPage):
+    empty_text = "No organizations have been published yet."
+    template = "offices/audience_index_page.html"
+    child_model = OrganizationPage
+    parent_page_types = ["dei_portal.HomePage"]
+    subpage_types = ["offices.OrganizationPage"]
+
+    class Meta:
+        verbose_name = "organization index page"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import re_path
 from django.views.static import serve
 
-from dei_portal.urls import urlpatterns as site_urlpatterns
+from dei_portal.site.urls import urlpatterns as site_urlpatterns
 
 urlpatterns = [
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),

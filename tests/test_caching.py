@@ -1,4 +1,4 @@
-"""The anonymous page cache and the site-chrome fragments (dei_portal/cache.py).
+"""The anonymous page cache and the site-chrome fragments (dei_portal/core/cache.py).
 
 Every test here runs with both caches on, as production does. The freshness tests make
 each kind of change the way the site makes it (publishing, the scheduled-publishing job,
@@ -20,7 +20,7 @@ from wagtail.models import Page, PageViewRestriction
 
 from announcements.factories import AnnouncementPageFactory
 from announcements.models import SiteNotice
-from dei_portal import cache as page_cache
+from dei_portal.core import cache as page_cache
 from dei_portal.models import NavigationSettings
 from tests.conftest import login_verified
 

@@ -21,8 +21,8 @@ from wagtail.images.models import Image
 from wagtail.models import Collection
 
 from announcements.models import SiteNotice
-from dei_portal.blocks import LinkBlock, SocialLinkBlock
 from dei_portal.accounts.uploads import MEDIA_UNWRITABLE
+from dei_portal.core.blocks import LinkBlock, SocialLinkBlock
 from offices.factories import AudienceFactory, OfficePageFactory, OrganizationPageFactory
 from offices.models import OfficePage
 

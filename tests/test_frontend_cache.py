@@ -1,4 +1,4 @@
-"""Purging the HTTP cache in front of the site (dei_portal/frontend_cache.py, Varnish).
+"""Purging the HTTP cache in front of the site (dei_portal/core/frontend_cache.py, Varnish).
 
 A tiny HTTP server on a free loopback port stands in for Varnish and records every PURGE and
 BAN it gets. Publishing or unpublishing a page must PURGE the page (Wagtail) and, once the
@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from wagtail.models import Site
 
-from dei_portal import frontend_cache
+from dei_portal.core import frontend_cache
 from dei_portal.models import FooterSettings
 from offices.models import OfficePage
 from tests.conftest import office_form as shared_office_form
@@ -42,7 +42,7 @@ class _Recorder(BaseHTTPRequestHandler):
 
 def _proxy_settings(location, timeout=2):
     return {
-        "proxy1": {"BACKEND": "dei_portal.frontend_cache.HTTPBackend", "LOCATION": location, "TIMEOUT": timeout}
+        "proxy1": {"BACKEND": "dei_portal.core.frontend_cache.HTTPBackend", "LOCATION": location, "TIMEOUT": timeout}
     }
 
 
@@ -91,8 +91,8 @@ def test_frontend_cache_urls_configure_one_http_backend_per_proxy(monkeypatch):
     configured = runpy.run_module("dei_portal.settings.base")
     assert "wagtail.contrib.frontend_cache" in configured["INSTALLED_APPS"]
     assert configured["WAGTAILFRONTENDCACHE"] == {
-        "proxy1": {"BACKEND": "dei_portal.frontend_cache.HTTPBackend", "LOCATION": "http://127.0.0.1:6081", "TIMEOUT": 0.5},
-        "proxy2": {"BACKEND": "dei_portal.frontend_cache.HTTPBackend", "LOCATION": "http://10.0.0.5:6081", "TIMEOUT": 0.5},
+        "proxy1": {"BACKEND": "dei_portal.core.frontend_cache.HTTPBackend", "LOCATION": "http://127.0.0.1:6081", "TIMEOUT": 0.5},
+        "proxy2": {"BACKEND": "dei_portal.core.frontend_cache.HTTPBackend", "LOCATION": "http://10.0.0.5:6081", "TIMEOUT": 0.5},
     }
 
 

@@ -1,4 +1,4 @@
-"""dei_portal/templatetags/image_tags.py: Wagtail's image tags, with each tag's filters parsed once."""
+"""dei_portal/core/image_tags.py: Wagtail's image tags, with each tag's filters parsed once."""
 
 import inspect
 from unittest import mock
@@ -35,7 +35,7 @@ def test_the_site_templates_load_the_project_library():
 def test_the_project_library_is_what_templates_load():
     template = Template(TAGS)
     node_modules = {type(node).__module__ for node in template.nodelist if "Image" in type(node).__name__}
-    assert node_modules == {"dei_portal.templatetags.image_tags"}
+    assert node_modules == {"dei_portal.core.image_tags"}
 
 
 def test_same_html_as_wagtails_own_tags(image):

@@ -22,7 +22,7 @@ from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client, override_settings
 
-from dei_portal import cache as page_cache
+from dei_portal.core import cache as page_cache
 from dei_portal.operations.logging_json import JsonFormatter
 from dei_portal.operations.request_id import RequestIdFilter, RequestIdMiddleware
 

@@ -15,7 +15,7 @@ from wagtail.models import Page
 
 from announcements.factories import AnnouncementPageFactory
 from dei_portal.factories import StandardPageFactory
-from dei_portal.search import MAX_QUERY_LENGTH, clean_query
+from dei_portal.site.search import MAX_QUERY_LENGTH, clean_query
 
 postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs PostgreSQL")
 

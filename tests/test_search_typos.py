@@ -1,4 +1,4 @@
-"""Typo-tolerant search without pg_trgm (dei_portal/search.py, issue 11 item 7).
+"""Typo-tolerant search without pg_trgm (dei_portal/site/search.py, issue 11 item 7).
 
 On SQLite (``make run``'s database) Wagtail's backend has no fuzzy search: a word no
 discoverable page contains is corrected to the closest word one does, and the page says
@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
-from dei_portal import search as site_search
+from dei_portal.site import search as site_search
 from dei_portal.factories import StandardPageFactory
 
 MISSPELLINGS = [

@@ -41,7 +41,7 @@ from wagtail.test.utils.form_data import streamfield
 from announcements.factories import AnnouncementPageFactory
 from announcements.models import SiteNotice
 from dei_portal.accounts import security
-from dei_portal.blocks import PARAGRAPH_FEATURES, LinkBlock, SocialLinkBlock
+from dei_portal.core.blocks import PARAGRAPH_FEATURES, LinkBlock, SocialLinkBlock
 from dei_portal.factories import StandardPageFactory
 from dei_portal.models import FooterSettings, NavigationSettings, StatementPoster
 from offices.models import OfficePage
@@ -310,7 +310,7 @@ def test_production_adds_upgrade_insecure_requests_and_keeps_the_rest():
         "print(security.public_policy());print(security.admin_policy());"
         "m=settings.MIDDLEWARE;print(*[m.index(n) for n in ('django.middleware.security.SecurityMiddleware',"
         "'dei_portal.accounts.security.SecurityHeadersMiddleware','whitenoise.middleware.WhiteNoiseMiddleware',"
-        "'dei_portal.cache.AnonymousPageCacheMiddleware')]);"
+        "'dei_portal.core.cache.AnonymousPageCacheMiddleware')]);"
         "print(settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

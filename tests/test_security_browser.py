@@ -165,7 +165,7 @@ def bypass_every_validation():
     page.body = [{"type": "paragraph", "value": raw}]
     page.save_revision().publish()
     assert "onerror=" in StandardPage.objects.get(pk=page.pk).body.raw_data[0]["value"]
-    from dei_portal import cache as page_cache
+    from dei_portal.core import cache as page_cache
 
     page_cache.invalidate()
     return page.url

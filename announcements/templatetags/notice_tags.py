@@ -3,7 +3,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from announcements.models import SiteNotice
-from dei_portal import cache
+from dei_portal.core import cache
 
 register = template.Library()
 

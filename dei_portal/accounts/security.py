@@ -221,7 +221,7 @@ class SecurityHeadersMiddleware:
     """Set the security headers on every response (those a view already set are kept).
 
     Place it right after ``django.middleware.security.SecurityMiddleware`` and before
-    WhiteNoise and ``dei_portal.cache.AnonymousPageCacheMiddleware``: responses those
+    WhiteNoise and ``dei_portal.core.cache.AnonymousPageCacheMiddleware``: responses those
     return early (static files, cached pages) get the headers too, and the cache never
     stores them, so a changed policy applies to cached pages at once.
     """

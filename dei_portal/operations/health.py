@@ -9,7 +9,7 @@
   take every server out because the shared cache is down.
 
 Never cached anywhere (``Cache-Control: no-store`` and friends, and excluded from the page
-cache in ``dei_portal.cache``), sets no cookie, touches no session, reveals no version,
+cache in ``dei_portal.core.cache``), sets no cookie, touches no session, reveals no version,
 host name or error text (those go to the log, with the request id). A success is logged at
 DEBUG only (``dei_portal.operations.request_id``), so frequent probes do not flood the logs.
 

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     # ETags and 304s for revalidating browsers and CDNs, then whole cached pages for
     # anonymous visitors, before sessions and everything else (a hit runs no SQL).
     "django.middleware.http.ConditionalGetMiddleware",
-    "dei_portal.cache.AnonymousPageCacheMiddleware",
+    "dei_portal.core.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,7 +84,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-ROOT_URLCONF = "dei_portal.urls"
+ROOT_URLCONF = "dei_portal.site.urls"
 WSGI_APPLICATION = "dei_portal.wsgi.application"
 
 TEMPLATES = [
@@ -225,7 +225,7 @@ WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 # Wagtail
 WAGTAIL_SITE_NAME = "Diversity, Equity & Inclusion"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-# Caching (dei_portal/cache.py): Redis when REDIS_URL is set (shared by every worker and
+# Caching (dei_portal/core/cache.py): Redis when REDIS_URL is set (shared by every worker and
 # server), else each process's own memory. A down Redis means "no cache", never an error:
 # short timeouts keep a dead server from stalling requests.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -261,13 +261,13 @@ PAGE_CACHE_STAMP_FILE = env_str(
 # The HTTP cache in front of the app servers (Varnish; docs/deployment.md): FRONTEND_CACHE_URLS
 # names each proxy (comma-separated, e.g. http://127.0.0.1:6081); unset, nothing is purged.
 # Publishing or unpublishing a page PURGEs its URLs (Wagtail), and every change that moves the
-# content generation BANs every page once the transaction commits (dei_portal/frontend_cache.py).
+# content generation BANs every page once the transaction commits (dei_portal/core/frontend_cache.py).
 # Each request to a proxy gives up after FRONTEND_CACHE_TIMEOUT seconds; failures are logged.
 FRONTEND_CACHE_URLS = env_list("FRONTEND_CACHE_URLS")
 FRONTEND_CACHE_TIMEOUT = env_float("FRONTEND_CACHE_TIMEOUT", 1.0)
 WAGTAILFRONTENDCACHE = {
     f"proxy{number}": {
-        "BACKEND": "dei_portal.frontend_cache.HTTPBackend",
+        "BACKEND": "dei_portal.core.frontend_cache.HTTPBackend",
         "LOCATION": location,
         "TIMEOUT": FRONTEND_CACHE_TIMEOUT,
     }

@@ -11,7 +11,7 @@
 # - never caches the admin, two-factor, documents, requests of signed-in users (a session or
 #   CSRF cookie) or responses that set a cookie; other cookies are dropped;
 # - takes PURGE <url> (Wagtail, on publish and unpublish) and BAN (every page, after any
-#   change a visitor could see: dei_portal/frontend_cache.py) from the addresses in `purgers`;
+#   change a visitor could see: dei_portal/core/frontend_cache.py) from the addresses in `purgers`;
 # - says X-Cache: HIT, MISS or PASS, and X-Served-By: the app server that rendered it.
 #
 # scripts/scaleout.py starts a throwaway varnishd with this file, changing only the backend

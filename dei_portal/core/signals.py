@@ -1,13 +1,14 @@
-"""What moves the cache's content generation on (see dei_portal/cache.py).
+"""What moves the cache's content generation on (see dei_portal/core/cache.py).
 
 Everything a visitor could see changes through one of these:
 
 - pages: published, unpublished (by hand or by the scheduled-publishing job), moved,
   deleted, or saved in a way that is not just a draft (Wagtail's own signals, and
   ``post_save``/``post_delete`` for direct saves);
-- site-wide notices: published, unpublished, scheduled, reordered, deleted;
-- site settings (menu, footer), audiences, announcement categories, sites, view
-  restrictions (a page made private), images and documents (titles, alt text, files).
+- every other model that changes the public site (dei_portal/core/public_site.py): site-wide
+  notices (published, unpublished, scheduled, reordered, deleted), audiences, announcement
+  categories, site settings (menu, footer), sites, view restrictions (a page made private),
+  images and documents (titles, alt text, files).
 
 Draft-only saves (a new revision, a lock) leave the public site as it was, so they keep
 the cache.
@@ -15,17 +16,14 @@ the cache.
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
-from wagtail.contrib.settings.models import BaseSiteSetting
-from wagtail.documents.models import AbstractDocument
-from wagtail.images.models import AbstractImage
-from wagtail.models import BaseViewRestriction, Page, Site
+from wagtail.models import BaseViewRestriction, DraftStateMixin
 from wagtail.signals import page_published, page_unpublished, post_page_move, published, unpublished
 
-from announcements.models import AnnouncementCategory, SiteNotice
-from dei_portal import cache
-from offices.models import Audience
+from dei_portal.core import cache
+from dei_portal.core.public_site import changes_public_site
 
-# Saved with these fields only, a page is changing its draft state, not what visitors see.
+# Saved with these fields only, a page (or a notice) is changing its draft state, not what
+# visitors see.
 DRAFT_ONLY_FIELDS = {
     "latest_revision",
     "latest_revision_created_at",
@@ -35,8 +33,6 @@ DRAFT_ONLY_FIELDS = {
     "locked_at",
     "locked_by",
 }
-WATCHED = (Page, SiteNotice, BaseSiteSetting, Audience, AnnouncementCategory, Site, BaseViewRestriction,
-           AbstractImage, AbstractDocument)
 
 
 def _changed(**kwargs):
@@ -45,16 +41,16 @@ def _changed(**kwargs):
 
 @receiver(post_save)
 def saved(sender, instance, update_fields=None, **kwargs):
-    if not isinstance(instance, WATCHED):
+    if not changes_public_site(instance):
         return
-    if isinstance(instance, (Page, SiteNotice)) and update_fields and set(update_fields) <= DRAFT_ONLY_FIELDS:
+    if isinstance(instance, DraftStateMixin) and update_fields and set(update_fields) <= DRAFT_ONLY_FIELDS:
         return
     cache.invalidate()
 
 
 @receiver(post_delete)
 def deleted(sender, instance, **kwargs):
-    if isinstance(instance, WATCHED):
+    if changes_public_site(instance):
         cache.invalidate()
 
 

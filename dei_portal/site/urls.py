@@ -1,4 +1,9 @@
+"""The site's URLs (ROOT_URLCONF): the admin, two-factor, documents, sitemap, search, feeds,
+health checks, then Wagtail's pages."""
+
 from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
@@ -8,11 +13,12 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from announcements import feeds
-from dei_portal import search
-from dei_portal.operations import health
 from dei_portal.accounts import two_factor
+from dei_portal.operations import health
+from dei_portal.site import search
+from dei_portal.site.sitemap import DiscoverableSitemap
 
-SITEMAPS = {"pages": search.DiscoverableSitemap}
+SITEMAPS = {"pages": DiscoverableSitemap}
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),  # load balancers; never cached (dei_portal/operations/health.py)
@@ -32,9 +38,6 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
-    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
-
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

@@ -7,8 +7,8 @@ Two mechanisms, both configured by ``FRONTEND_CACHE_URLS`` (settings/base.py bui
    page sends ``PURGE <page URL>`` to each proxy, through :class:`HTTPBackend` below.
 2. **Site-wide** (this module): a page's own URL is not the only one that changes. Notices,
    the menu and the footer are on every page, and the home page and the listings show other
-   pages. So every change that moves the content generation (``dei_portal.cache.invalidate``,
-   called by ``dei_portal.signals``) also sends one ``BAN /`` to each proxy, *after* the
+   pages. So every change that moves the content generation (``dei_portal.core.cache.invalidate``,
+   called by ``dei_portal.core.signals``) also sends one ``BAN /`` to each proxy, *after* the
    transaction commits (a proxy refetching earlier would store the old rows again). The VCL
    (deploy/varnish/default.vcl) answers a BAN by dropping every page it holds; fingerprinted
    static files stay.
@@ -30,7 +30,8 @@ from wagtail import __version__ as wagtail_version
 from wagtail.contrib.frontend_cache.backends.http import HTTPBackend as WagtailHTTPBackend
 from wagtail.contrib.frontend_cache.backends.http import PurgeRequest
 
-logger = logging.getLogger(__name__)
+# The logger keeps the name it had before the module moved into dei_portal/core/ (log filters).
+logger = logging.getLogger("dei_portal.frontend_cache")
 
 USER_AGENT = f"dei-portal-frontendcache (Wagtail {wagtail_version})"
 DEFAULT_TIMEOUT = 1.0

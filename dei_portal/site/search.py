@@ -1,9 +1,8 @@
-"""Site search at /search/, and the one rule for what visitors may find anywhere.
+"""Site search at /search/, over every searchable page type of the content apps.
 
-``discoverable()`` is the rule search, the announcement feeds and the sitemap
-(``DiscoverableSitemap``) share: live, public (no view restriction on
-the page or an ancestor) and not past its expiry time, even before the scheduled
-publishing job has unpublished it.
+It finds only what ``discoverable()`` allows (dei_portal/core/visibility.py, the rule the feeds,
+the sitemap and the listings share): live, public and not past its expiry time. Each result
+shows its page type's ``search_label``.
 
 Searching runs in up to three steps, stopping at the first that finds something:
 
@@ -28,18 +27,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache as django_cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import CharField, DateField, Exists, F, Max, OuterRef, Q, TextField, Value
-from django.db.models.functions import Cast, Length, Substr
+from django.db.models import CharField, DateField, F, TextField, Value
+from django.db.models.functions import Cast
 from django.shortcuts import render
-from django.utils import timezone
-from wagtail.contrib.sitemaps import Sitemap
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page
 from wagtail.search.models import IndexEntry
 from wagtail.search.query import Fuzzy
 
-from dei_portal import cache as content_cache
+from announcements.models import AnnouncementPage
+from dei_portal.core import cache as content_cache
+from dei_portal.core.visibility import discoverable
+from dei_portal.site.models import HomePage, StandardPage
+from dei_portal.statements.models import StatementPage
+from offices.models import OfficePage, OrganizationPage
 
-logger = logging.getLogger(__name__)
+# The logger keeps the name it had before the module moved into dei_portal/site/ (log filters).
+logger = logging.getLogger("dei_portal.search")
 
 MAX_QUERY_LENGTH = 200  # characters of the query that are searched; the rest is dropped (and we say so)
 MAX_TERMS = 32  # words searched, at most
@@ -50,45 +53,13 @@ WORD = re.compile(r"[^\W_]+")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def discoverable(queryset, for_search=False):
-    """Pages a visitor may find: live, public and not past expiry.
-
-    Public means no view restriction on the page or an ancestor: no restriction whose
-    page's tree path starts this page's path. (Wagtail's ``.public()`` says the same but
-    runs a query of its own on every call.)
-
-    ``for_search=True`` states both rules through ``id`` (a FilterField on every page), so
-    the result can still be searched: search backends only filter on indexed
-    FilterFields. Elsewhere they are plain conditions on each row, which the database
-    checks only for the rows the query is about anyway.
-    """
-    now = timezone.now()
-    restriction = PageViewRestriction.objects.filter(page__path=Substr(OuterRef("path"), 1, Length("page__path")))
-    if for_search:
-        private = Page.objects.filter(Exists(restriction)).values("id")
-        expired = Page.objects.filter(expire_at__lte=now).values("id")
-        return queryset.live().exclude(id__in=private).exclude(id__in=expired)
-    return (
-        queryset.live()
-        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
-        .exclude(Exists(restriction))
-    )
+# The page types search returns, in this order; each result shows its type's ``search_label``.
+SEARCHABLE_TYPES = (OfficePage, OrganizationPage, StatementPage, AnnouncementPage, StandardPage, HomePage)
 
 
 def searchable_types():
     """The page types search returns, each with the label shown on its results."""
-    from announcements.models import AnnouncementPage
-    from dei_portal.models import HomePage, StandardPage, StatementPage
-    from offices.models import OfficePage, OrganizationPage
-
-    return {
-        OfficePage: "Office",
-        OrganizationPage: "Organization",
-        StatementPage: "Statement",
-        AnnouncementPage: "Announcement",
-        StandardPage: "Page",
-        HomePage: "Page",
-    }
+    return {model: model.search_label for model in SEARCHABLE_TYPES}
 
 
 def clean_query(raw):
@@ -149,7 +120,7 @@ def _vocabulary_from_index():
 
 
 def vocabulary():
-    """The discoverable pages' words, built once per content generation (dei_portal/cache.py).
+    """The discoverable pages' words, built once per content generation (dei_portal/core/cache.py).
 
     Every change a visitor could see moves the generation on, so the next search after a
     publish builds it afresh; and it is kept no longer than the next scheduled expiry, so
@@ -296,28 +267,3 @@ def _is_positive(number):
         return int(number) >= 1
     except (TypeError, ValueError):
         return False
-
-
-class DiscoverableSitemap(Sitemap):
-    """Wagtail's sitemap of discoverable pages (so also without pages past their expiry
-    time that the scheduled publishing job has not unpublished yet).
-
-    Generic pages, not specific ones: no page type here changes ``get_sitemap_urls``, and
-    Wagtail's specific pages would cost a query per 2,000 pages per type. /sitemap.xml is
-    an index of sitemap pages of ``limit`` URLs each (/sitemap-pages.xml?p=N), so no
-    response grows with the site.
-    """
-
-    limit = 500
-
-    def get_latest_lastmod(self):
-        # Django's default reads every page; one aggregate says the same.
-        latest = self.items().aggregate(latest=Max("last_published_at"))["latest"]
-        return latest
-
-    def items(self):
-        root = self.get_wagtail_site().root_page
-        return discoverable(root.get_descendants(inclusive=True)).order_by("path").only(
-            "id", "path", "depth", "url_path", "last_published_at", "latest_revision_created_at", "live",
-            "content_type_id", "locale_id", "translation_key", "alias_of_id"
-        )

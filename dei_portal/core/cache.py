@@ -3,7 +3,7 @@
 One rule keeps every cache fresh: each entry carries the site's *content generation*
 it was made in, a counter that every change a visitor could see moves on (publish,
 unpublish, move, delete, a notice, a setting, an audience or category, an image, a view
-restriction; see ``dei_portal.signals``). An entry is only used while its generation is
+restriction; see ``dei_portal.core.signals``). An entry is only used while its generation is
 current, so after a change the next request renders the page from the database and
 replaces it. With Redis, the generation and the entry come back in one round trip
 (MGET). Each entry also lives no longer than the next scheduled expiry (of a page or a
@@ -30,11 +30,16 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
+from django.db.models import Min
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
 
-logger = logging.getLogger(__name__)
+from dei_portal.core import frontend_cache
+from dei_portal.core.public_site import scheduled_models
+
+# The logger keeps the name it had before the module moved into dei_portal/core/ (log filters).
+logger = logging.getLogger("dei_portal.cache")
 
 GENERATION_KEY = "dei:generation"
 # Paths never cached: the admin (and previews), two-factor, documents (permission-checked).
@@ -110,22 +115,17 @@ def invalidate():
     _bump()
     transaction.on_commit(_bump)
     # The HTTP cache in front (Varnish) drops every page too, after the commit.
-    from dei_portal import frontend_cache
-
     frontend_cache.schedule_ban()
 
 
 def seconds_until_next_change(limit):
-    """Seconds until the next scheduled expiry of a live page or notice (at most ``limit``)."""
-    from django.db.models import Min
-    from wagtail.models import Page
-
-    from announcements.models import SiteNotice
-
+    """Seconds until the next scheduled expiry of something live on the public site: a page, or
+    a row of a model that declares it changes the public site and has a schedule, such as a
+    site-wide notice (``scheduled_models``). At most ``limit``."""
     now = timezone.now()
     upcoming = [
-        Page.objects.filter(live=True, expire_at__gt=now).aggregate(at=Min("expire_at"))["at"],
-        SiteNotice.objects.filter(live=True, expire_at__gt=now).aggregate(at=Min("expire_at"))["at"],
+        model._default_manager.filter(live=True, expire_at__gt=now).aggregate(at=Min("expire_at"))["at"]
+        for model in scheduled_models()
     ]
     upcoming = [at for at in upcoming if at is not None]
     if not upcoming:
