@@ -17,7 +17,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client, override_settings
 
-from dei_portal.demo_scale import add_scaled_content
+from dei_portal.demo.scale import add_scaled_content
 
 BUDGET = 50 * 1024
 PAGES = [

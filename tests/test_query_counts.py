@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dei_portal.demo_scale import add_scaled_content
+from dei_portal.demo.scale import add_scaled_content
 
 SMALL = 10
 LARGE = int(os.environ.get("QUERY_COUNT_SCALE", "1000"))

@@ -30,7 +30,7 @@ from wagtail.search.models import IndexEntry
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from announcements.models import AnnouncementCategory, AnnouncementPage
-from dei_portal.demo_scale import (
+from dei_portal.demo.scale import (
     BASE_DATE,
     HOME_STATEMENTS,
     IMAGE_POOL_SIZE,
@@ -192,7 +192,7 @@ def test_plan_does_not_depend_on_the_process_or_its_hash_seed(demo):
     here = hashlib.sha256(json.dumps(plan(20, audiences, categories), sort_keys=True, default=str).encode()).hexdigest()
     script = (
         "import django, hashlib, json, sys; django.setup();"
-        "from dei_portal.demo_scale import plan;"
+        "from dei_portal.demo.scale import plan;"
         "a, c = json.loads(sys.argv[1]);"
         "print(hashlib.sha256(json.dumps(plan(20, a, c), sort_keys=True, default=str).encode()).hexdigest())"
     )

@@ -53,7 +53,7 @@ from wagtail.search.backends import get_search_backends
 from wagtail.signals import page_published, published
 
 from announcements.models import AnnouncementCategory, AnnouncementIndexPage, AnnouncementPage
-from dei_portal.models import StatementIndexPage, StatementPage
+from dei_portal.statements.models import StatementIndexPage, StatementPage
 from offices.models import Audience, OfficeIndexPage, OfficePage, OrganizationIndexPage, OrganizationPage
 
 SEED = 2026
