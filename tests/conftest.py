@@ -3,21 +3,22 @@ from django.core.cache import cache
 from wagtail.models import Site
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
-from announcements.factories import (
+from dei_portal.models import HomePage
+from tests.factories.announcements import (
     AnnouncementCategoryFactory,
     AnnouncementIndexPageFactory,
     AnnouncementPageFactory,
     SiteNoticeFactory,
 )
-from dei_portal.factories import StandardPageFactory, StatementIndexPageFactory, StatementPageFactory
-from dei_portal.models import HomePage
-from offices.factories import (
+from tests.factories.offices import (
     AudienceFactory,
     OfficeIndexPageFactory,
     OfficePageFactory,
     OrganizationIndexPageFactory,
     OrganizationPageFactory,
 )
+from tests.factories.site import StandardPageFactory
+from tests.factories.statements import StatementIndexPageFactory, StatementPageFactory
 
 
 @pytest.fixture

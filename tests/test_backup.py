@@ -24,9 +24,10 @@ from django.test import Client
 from wagtail.documents.models import Document
 from wagtail.images.models import Image, Rendition
 from wagtail.models import Page, Revision
+from wagtail_factories import ImageFactory
 
-from dei_portal.factories import ImageFactory, StandardPageFactory
 from scripts import backup as backup_script
+from tests.factories.site import StandardPageFactory
 from tests.test_uploads import pdf_bytes
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -18,11 +18,11 @@ from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction
 
-from announcements.factories import AnnouncementPageFactory
 from announcements.models import SiteNotice
 from dei_portal.core import cache as page_cache
 from dei_portal.models import NavigationSettings
 from tests.conftest import login_verified
+from tests.factories.announcements import AnnouncementPageFactory
 
 
 

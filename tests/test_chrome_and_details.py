@@ -7,9 +7,9 @@ from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from announcements.factories import AnnouncementPageFactory
-from dei_portal.factories import StatementPageFactory
 from dei_portal.models import FooterSettings, StatementPoster
+from tests.factories.announcements import AnnouncementPageFactory
+from tests.factories.statements import StatementPageFactory
 from wagtail_factories import DocumentFactory
 
 

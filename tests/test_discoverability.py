@@ -20,10 +20,11 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, PageViewRestriction, Site
 
-from announcements.factories import AnnouncementPageFactory
-from dei_portal.factories import StandardPageFactory, StatementPageFactory
-from offices.factories import OfficePageFactory, OrganizationPageFactory
 from tests.conftest import sitemap_locs
+from tests.factories.announcements import AnnouncementPageFactory
+from tests.factories.offices import OfficePageFactory, OrganizationPageFactory
+from tests.factories.site import StandardPageFactory
+from tests.factories.statements import StatementPageFactory
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

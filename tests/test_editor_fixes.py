@@ -23,8 +23,8 @@ from wagtail.models import Collection
 from announcements.models import SiteNotice
 from dei_portal.accounts.uploads import MEDIA_UNWRITABLE
 from dei_portal.core.blocks import LinkBlock, SocialLinkBlock
-from offices.factories import AudienceFactory, OfficePageFactory, OrganizationPageFactory
 from offices.models import OfficePage
+from tests.factories.offices import AudienceFactory, OfficePageFactory, OrganizationPageFactory
 
 from .conftest import login_verified
 from .test_uploads import docx_bytes, pdf_bytes, png_bytes

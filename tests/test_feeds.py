@@ -15,8 +15,8 @@ import pytest
 from bs4 import BeautifulSoup
 from django.utils import timezone
 
-from announcements.factories import AnnouncementCategoryFactory, AnnouncementPageFactory
 from announcements.feeds import fold, ical_text
+from tests.factories.announcements import AnnouncementCategoryFactory, AnnouncementPageFactory
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 ATOM = "{http://www.w3.org/2005/Atom}"

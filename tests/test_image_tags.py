@@ -5,8 +5,7 @@ from unittest import mock
 
 import pytest
 from django.template import Context, Engine, Template
-
-from dei_portal.factories import ImageFactory
+from wagtail_factories import ImageFactory
 
 TAGS = (
     "{% load image_tags %}"

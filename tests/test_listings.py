@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.http import QueryDict
 
-from announcements.factories import AnnouncementCategoryFactory, AnnouncementPageFactory
+from tests.factories.announcements import AnnouncementCategoryFactory, AnnouncementPageFactory
 
 
 def titles(response):

@@ -26,9 +26,9 @@ from wagtail.documents.models import Document
 from wagtail.images.models import Image, Rendition, get_rendition_storage
 from wagtail.models import Collection, CollectionViewRestriction
 
-from dei_portal.factories import StandardPageFactory
 from dei_portal.settings.base import object_storage
 from tests.conftest import login_verified
+from tests.factories.site import StandardPageFactory
 from tests.test_uploads import pdf_bytes
 
 boto3 = pytest.importorskip("boto3")

@@ -4,8 +4,8 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from announcements.factories import SiteNoticeFactory
 from announcements.models import SiteNotice
+from tests.factories.announcements import SiteNoticeFactory
 
 
 def notices_on(client, url="/"):

@@ -23,9 +23,9 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Site, WorkflowState
 
 from announcements.models import AnnouncementCategory, SiteNotice
-from dei_portal.factories import StandardPageFactory
 from dei_portal.models import FooterSettings, StandardPage
 from offices.models import Audience, OfficePage
+from tests.factories.site import StandardPageFactory
 
 from .conftest import login_verified, office_form
 from .test_roles import PASSWORD, notice_data, office_data

@@ -14,9 +14,9 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry, PageLogEntry, Revision, TaskState, WorkflowState
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
-from announcements.factories import AnnouncementPageFactory, SiteNoticeFactory
 from announcements.models import AnnouncementPage, SiteNotice
 from offices.models import OfficePage
+from tests.factories.announcements import AnnouncementPageFactory, SiteNoticeFactory
 
 from .conftest import login_verified
 
@@ -651,7 +651,7 @@ def test_editor_bulk_delete_of_in_use_media_is_refused_with_a_reason(editor, tre
 def test_editors_cannot_reorder_live_notices_but_moderators_can(editor, moderator, tree):
     """The order of the notices is public: moving one is publishing (Wagtail's reorder view
     asks for publish permission on snippets with drafts)."""
-    from announcements.factories import SiteNoticeFactory
+    from tests.factories.announcements import SiteNoticeFactory
 
     first = tree["notice"]
     second = SiteNoticeFactory(heading="Second", text="Also shown.")

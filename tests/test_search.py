@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.db import connection
 from wagtail.models import Page
 
-from announcements.factories import AnnouncementPageFactory
-from dei_portal.factories import StandardPageFactory
 from dei_portal.site.search import MAX_QUERY_LENGTH, clean_query
+from tests.factories.announcements import AnnouncementPageFactory
+from tests.factories.site import StandardPageFactory
 
 postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs PostgreSQL")
 

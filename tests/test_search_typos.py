@@ -17,7 +17,7 @@ from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
 from dei_portal.site import search as site_search
-from dei_portal.factories import StandardPageFactory
+from tests.factories.site import StandardPageFactory
 
 MISSPELLINGS = [
     ("internatonal", "international", "Office for International Students and Scholars"),

@@ -38,15 +38,15 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction, Site
 from wagtail.test.utils.form_data import streamfield
 
-from announcements.factories import AnnouncementPageFactory
 from announcements.models import SiteNotice
 from dei_portal.accounts import security
 from dei_portal.core.blocks import PARAGRAPH_FEATURES, LinkBlock, SocialLinkBlock
-from dei_portal.factories import StandardPageFactory
 from dei_portal.models import FooterSettings, NavigationSettings, StatementPoster
 from offices.models import OfficePage
 from tests.conftest import login_verified, sitemap_locs
 from tests.conftest import office_form as shared_office_form
+from tests.factories.announcements import AnnouncementPageFactory
+from tests.factories.site import StandardPageFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a-long-and-correct-passphrase-42"

@@ -1,10 +1,12 @@
+"""Announcement categories, announcements and site-wide notices (the announcements app)."""
+
 import datetime
 
 import factory
 
-from dei_portal.factories import BasePageFactory
+from announcements.models import AnnouncementCategory, AnnouncementIndexPage, AnnouncementPage, SiteNotice
 
-from .models import AnnouncementCategory, AnnouncementIndexPage, AnnouncementPage, SiteNotice
+from .core import BasePageFactory
 
 
 class AnnouncementCategoryFactory(factory.django.DjangoModelFactory):

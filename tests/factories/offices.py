@@ -1,8 +1,10 @@
+"""Audiences, offices and organizations (the offices app); build pages under a parent."""
+
 import factory
 
-from dei_portal.factories import BasePageFactory
+from offices.models import Audience, OfficeIndexPage, OfficePage, OrganizationIndexPage, OrganizationPage
 
-from .models import Audience, OfficeIndexPage, OfficePage, OrganizationIndexPage, OrganizationPage
+from .core import BasePageFactory
 
 
 class AudienceFactory(factory.django.DjangoModelFactory):
