@@ -7,6 +7,7 @@ request is for.
 
 import datetime
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.utils import timezone
@@ -27,8 +28,6 @@ def current_site(request):
 
 
 def site_name(site):
-    from django.conf import settings
-
     return site.site_name or settings.WAGTAIL_SITE_NAME
 
 

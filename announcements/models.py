@@ -2,9 +2,10 @@
 
 import hashlib
 
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django.contrib.contenttypes.fields import GenericRelation
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PublishingPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import (
@@ -123,8 +124,6 @@ class AnnouncementPage(BasePage):
 
     def clean(self):
         super().clean()
-        from django.core.exceptions import ValidationError
-
         if self.event_start and self.event_end and self.event_end < self.event_start:
             raise ValidationError({"event_end": "The event cannot end before it starts."})
 
@@ -201,8 +200,6 @@ class SiteNotice(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, P
 
     def clean(self):
         super().clean()
-        from django.core.exceptions import ValidationError
-
         if self.link_page_id and self.link_url:
             raise ValidationError({"link_url": "Choose a page or enter an address, not both."})
         if (self.link_page_id or self.link_url) and not self.link_text:

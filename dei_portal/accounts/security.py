@@ -42,6 +42,7 @@ absolute ``STATIC_URL`` (a CDN) to every directive that loads files.
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -127,8 +128,6 @@ def media_origins():
     MEDIA_URL, and the addresses the media storages give (object storage, e.g. the
     "renditions" storage on a CDN domain; see docs/media.md)."""
     origins = [origin_of(settings.MEDIA_URL)]
-    from django.core.files.storage import storages
-
     for alias in ("default", "renditions"):
         if alias not in settings.STORAGES:
             continue

@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.text import slugify
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 from wagtail.documents import get_document_model
@@ -543,8 +544,6 @@ class Command(BaseCommand):
 
 
 def slugify_filename(title):
-    from django.utils.text import slugify
-
     return slugify(title)[:80] or "image"
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import LOG_LEVELS, env_bool, env_choice, env_float, env_int, env_is_set, env_list, env_str, environment
 
@@ -386,8 +387,6 @@ WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 # (the default) trusts nobody: REMOTE_ADDR is the visitor, whatever headers say.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 if env_is_set("AXES_PROXY_COUNT"):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         "AXES_PROXY_COUNT is no longer used: a hop count let anyone who reaches the app server "
         "directly choose their address. Remove it and set TRUSTED_PROXIES to your proxies' "
@@ -399,8 +398,6 @@ from dei_portal.operations.client_ip import parse_networks as _parse_networks  #
 try:
     _parse_networks(TRUSTED_PROXIES)
 except ValueError as error:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
 # --- admin branding ---
 # The admin's "Forgotten password?" form sends a new invitation to someone invited who has not
