@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install lock migrate demo check clean audit screenshots
+.PHONY: run test install lock migrate demo check lint lint-imports clean audit screenshots
 
 # Reinstall only when the locks change. requirements-dev.txt is the whole locked environment
 # (runtime + dev tools, pip itself included), every package pinned with its hashes.
@@ -53,6 +53,13 @@ test: install
 check: install
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
+
+## make lint: every static check (CI runs it before the tests). Today: the import layers.
+lint: lint-imports
+
+## make lint-imports: the layers of README.md's "What is where" hold (contracts in pyproject.toml)
+lint-imports: install
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache
