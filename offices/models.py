@@ -83,7 +83,9 @@ class _AudienceListingPage(BasePage):
         first ``per_audience_on_home`` of each audience as [(audience, [pages…]), …], and
         whether any audience has more (the home page then links to the listing)."""
         pages = first_of_each_audience(
-            discoverable(cls.child_model.objects.descendant_of(home)), cls.per_audience_on_home, *cls.home_select_related
+            discoverable(cls.child_model.objects.descendant_of(home)),
+            cls.per_audience_on_home,
+            *cls.home_select_related,
         )
         return group_by_audience(pages), any(page.in_audience > cls.per_audience_on_home for page in pages)
 

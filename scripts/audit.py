@@ -29,9 +29,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
-from scripts.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from scripts.demo_site import DemoSite  # noqa: E402
-from scripts.harness import ROOT, Column, fetch, table  # noqa: E402
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
+from scripts.demo_site import DemoSite
+from scripts.harness import ROOT, Column, fetch, table
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -250,9 +250,17 @@ def main():
                 findings += problems
 
     failed = bool(failures)
-    columns = [Column("page", width=40), Column("width", ">", 5), Column("axe", ">", 4), Column("a11y", ">", 5),
-               Column("bp", ">", 4), Column("seo", ">", 4), Column("perf", ">", 5), Column("vnu", ">", 4),
-               Column("perf runs", gap="  ")]
+    columns = [
+        Column("page", width=40),
+        Column("width", ">", 5),
+        Column("axe", ">", 4),
+        Column("a11y", ">", 5),
+        Column("bp", ">", 4),
+        Column("seo", ">", 4),
+        Column("perf", ">", 5),
+        Column("vnu", ">", 4),
+        Column("perf runs", gap="  "),
+    ]
     rows = []
     for path, _, _ in pages:
         for width in WIDTHS:

@@ -35,7 +35,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
-from scripts.harness import (  # noqa: E402
+from scripts.harness import (
     ROOT,
     Column,
     HarnessError,
@@ -86,9 +86,7 @@ def database(database_url):
 
 def table_counts(cursor):
     """Exact row counts of every table in the public schema."""
-    cursor.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-    )
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
     counts = {}
     for (table,) in cursor.fetchall():
         cursor.execute(f'SELECT count(*) FROM public."{table}"')  # noqa: S608 (names from the catalogue)
@@ -231,8 +229,7 @@ def restore(backup_path, database_url, media_root, force=False, out=sys.stdout):
         print(f"restore: created database {dbname}", file=out)
     elif user_tables(server, dbname) and not force:
         raise BackupError(
-            f"database {dbname} is not empty: restore into an empty database, or add --force "
-            "to replace its contents"
+            f"database {dbname} is not empty: restore into an empty database, or add --force to replace its contents"
         )
     if media_root.exists() and any(path.is_file() for path in media_root.rglob("*")) and not force:
         raise BackupError(f"{media_root} has files: restore into an empty folder, or add --force")
@@ -243,9 +240,7 @@ def restore(backup_path, database_url, media_root, force=False, out=sys.stdout):
     subprocess.run([*command, str(backup_path / manifest["dump"]["file"])], env=server.libpq_env(dbname), check=True)
 
     if media_root.exists() and any(media_root.iterdir()):
-        aside = media_root.with_name(
-            f"{media_root.name}.before-restore-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
-        )
+        aside = media_root.with_name(f"{media_root.name}.before-restore-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}")
         media_root.rename(aside)
         print(f"restore: the media folder that was there is kept as {aside}", file=out)
     media_root.mkdir(parents=True, exist_ok=True)
@@ -360,7 +355,7 @@ def render_check():
             result["failures"].append(f"{document.url}: {response.status_code}")
     for url in sorted(image_urls):
         result["images"] += 1
-        path = Path(settings.MEDIA_ROOT) / url[len(settings.MEDIA_URL):]
+        path = Path(settings.MEDIA_ROOT) / url[len(settings.MEDIA_URL) :]
         if path.is_file() and path.stat().st_size > 0:
             result["images_ok"] += 1
         else:
@@ -400,7 +395,12 @@ def drill(database_url, scale=0, keep=False, out=sys.stdout):
         for username in ("drill-admin", "drill-editor"):
             manage(
                 {**env, "DJANGO_SUPERUSER_PASSWORD": "drill-only-password-" + stamp},
-                "createsuperuser", "--noinput", "--username", username, "--email", f"{username}@example.edu",
+                "createsuperuser",
+                "--noinput",
+                "--username",
+                username,
+                "--email",
+                f"{username}@example.edu",
             )
         # Serve every page once, as visitors would: the renditions they need now exist.
         before = render_pages(url(source), source_media)

@@ -38,7 +38,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
-from scripts.benchmark.cli import main  # noqa: E402
+from scripts.benchmark.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:], description=__doc__.split("\n\n")[0]))

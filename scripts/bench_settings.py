@@ -9,7 +9,7 @@ and media folders in a temporary directory). Never used for a real deployment.
 
 import os
 
-from dei_portal.settings.production import *  # noqa: F401,F403
+from dei_portal.settings.production import *  # noqa: F403
 from dei_portal.settings.production import MIDDLEWARE
 
 # Served over plain HTTP on 127.0.0.1: no HTTPS redirect, HSTS or secure-only cookies.

@@ -6,7 +6,7 @@ temporary directory (see scripts/demo_site.py, which sets the environment), and 
 uploaded demo images served by Django itself. Never used for a real deployment.
 """
 
-from dei_portal.settings.production import *  # noqa: F401,F403
+from dei_portal.settings.production import *  # noqa: F403
 
 # Served over plain HTTP on 127.0.0.1: no HTTPS redirect, HSTS or secure-only cookies.
 SECURE_SSL_REDIRECT = False

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
-from scripts.harness import (  # noqa: E402
+from scripts.harness import (
     HOST,
     ROOT,
     Gunicorn,
@@ -88,8 +88,18 @@ class DemoSite:
             env=self.env,
             log_path=self.workdir / "gunicorn.log",
             config=None,
-            options=["--bind", f"{HOST}:{self.port}", "--workers", "2", "--threads", "4",
-                     "--chdir", ROOT, "--log-level", "warning"],
+            options=[
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--chdir",
+                ROOT,
+                "--log-level",
+                "warning",
+            ],
         )
         self.server.start()
         self.server.wait_until(lambda: try_fetch(self.port, "/", timeout=2).status == 200, 30)

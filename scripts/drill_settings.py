@@ -8,7 +8,7 @@ The drill sets the environment (its private PostgreSQL and Redis). Never used fo
 
 import os
 
-from scripts.bench_settings import *  # noqa: F401,F403
+from scripts.bench_settings import *  # noqa: F403
 from scripts.bench_settings import LOGGING, MIDDLEWARE
 
 MIDDLEWARE = [name for name in MIDDLEWARE if name != "scripts.bench_middleware.QueryCountMiddleware"]

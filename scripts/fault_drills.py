@@ -49,7 +49,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
-from scripts.harness import (  # noqa: E402
+from scripts.harness import (
     GUNICORN_LOGGING,
     HOST,
     Background,
@@ -202,8 +202,16 @@ class Load:
                     health = json.loads(response.body)["status"]
                 except (ValueError, KeyError):
                     health = "unparsable"
-            result = Result(started, time.monotonic(), kind, path, response.status, response.headers.get("X-Cache"),
-                            health, request_id)
+            result = Result(
+                started,
+                time.monotonic(),
+                kind,
+                path,
+                response.status,
+                response.headers.get("X-Cache"),
+                health,
+                request_id,
+            )
             with self.lock:
                 self.results.append(result)
 
@@ -267,8 +275,12 @@ def statuses(results):
     return " ".join(f"{status}×{count}" for status, count in sorted(counts.items())) or "-"
 
 
-PHASE_COLUMNS = [Column("phase", width=34), Column("requests", ">", 8), Column("failures", ">", 8),
-                 Column("statuses", gap="  ")]
+PHASE_COLUMNS = [
+    Column("phase", width=34),
+    Column("requests", ">", 8),
+    Column("failures", ">", 8),
+    Column("statuses", gap="  "),
+]
 
 
 def print_table(title, results, t_fault, t_back, labels, notes):
@@ -324,25 +336,45 @@ def drill_postgres(site, postgres, targets, threads):
         "(until it accepted connections again)",
         "time to recover: first database-rendered page 200 "
         + (f"{first_db_ok - t_back:.2f} s after PostgreSQL was back" if first_db_ok else "never")
-        + (f"; last failure ended {last_failure - t_fault:.2f} s after the fault"
-           if last_failure else "; no failure at all"),
+        + (
+            f"; last failure ended {last_failure - t_fault:.2f} s after the fault"
+            if last_failure
+            else "; no failure at all"
+        ),
         f"/healthz while down: {statuses([r for r in during if r.kind == 'healthz'])}",
         f"cached pages while down: {statuses([r for r in during if r.kind == 'cached page'])} "
         "(served from Redis, no database)",
     ]
-    print_table("Drill (a): PostgreSQL restarted under load (no app restart)", results, t_fault, t_back,
-                {"before": "before the fault", "during": "PostgreSQL stopping/down/starting",
-                 "after": "after it accepts connections"},
-                notes)
-    return verdict("PostgreSQL restart", [
-        ("no failure before the fault (only requests in flight or started while it was down may fail)",
-         all(r.status == 200 for r in before)),
-        ("every request started after PostgreSQL was back succeeded", all(r.status == 200 for r in after)),
-        ("database-rendered pages served after it was back",
-         any(r.kind == "database page" and r.status == 200 for r in after)),
-        ("/healthz answered 503 while the database was down",
-         any(r.kind == "healthz" and r.status == 503 for r in during)),
-    ])
+    print_table(
+        "Drill (a): PostgreSQL restarted under load (no app restart)",
+        results,
+        t_fault,
+        t_back,
+        {
+            "before": "before the fault",
+            "during": "PostgreSQL stopping/down/starting",
+            "after": "after it accepts connections",
+        },
+        notes,
+    )
+    return verdict(
+        "PostgreSQL restart",
+        [
+            (
+                "no failure before the fault (only requests in flight or started while it was down may fail)",
+                all(r.status == 200 for r in before),
+            ),
+            ("every request started after PostgreSQL was back succeeded", all(r.status == 200 for r in after)),
+            (
+                "database-rendered pages served after it was back",
+                any(r.kind == "database page" and r.status == 200 for r in after),
+            ),
+            (
+                "/healthz answered 503 while the database was down",
+                any(r.kind == "healthz" and r.status == 503 for r in during),
+            ),
+        ],
+    )
 
 
 def drill_redis(site, redis, targets, threads):
@@ -370,16 +402,27 @@ def drill_redis(site, redis, targets, threads):
         + (f"{first_hit - t_back:.2f} s after Redis was back" if first_hit else "never"),
         f"/healthz status while down: {dict(collections.Counter(r.health for r in during if r.kind == 'healthz'))}",
     ]
-    print_table("Drill (b): Redis stopped under load (REDIS_URL set, page cache on)", results, t_fault, t_back,
-                {"before": "before the fault", "during": "Redis down", "after": "after Redis restarted (empty)"}, notes)
-    return verdict("Redis down", [
-        ("no request failed, before, during or after", all(r.status == 200 for r in results)),
-        ("pages were served while Redis was down", any(r.kind != "healthz" and r.status == 200 for r in during)),
-        ("/healthz said \"degraded\" (200) while Redis was down",
-         any(r.kind == "healthz" and r.health == "degraded" for r in during)),
-        ("/healthz said \"ok\" once Redis was back", any(r.kind == "healthz" and r.health == "ok" for r in after)),
-        ("pages came from the cache again after Redis was back", first_hit is not None),
-    ])
+    print_table(
+        "Drill (b): Redis stopped under load (REDIS_URL set, page cache on)",
+        results,
+        t_fault,
+        t_back,
+        {"before": "before the fault", "during": "Redis down", "after": "after Redis restarted (empty)"},
+        notes,
+    )
+    return verdict(
+        "Redis down",
+        [
+            ("no request failed, before, during or after", all(r.status == 200 for r in results)),
+            ("pages were served while Redis was down", any(r.kind != "healthz" and r.status == 200 for r in during)),
+            (
+                '/healthz said "degraded" (200) while Redis was down',
+                any(r.kind == "healthz" and r.health == "degraded" for r in during),
+            ),
+            ('/healthz said "ok" once Redis was back', any(r.kind == "healthz" and r.health == "ok" for r in after)),
+            ("pages came from the cache again after Redis was back", first_hit is not None),
+        ],
+    )
 
 
 def drill_kill_worker(site, targets, threads):
@@ -399,16 +442,29 @@ def drill_kill_worker(site, targets, threads):
         + (f"forked {t_back - t_fault:.2f} s later" if replaced else "NEVER started"),
         f"failed requests: {[(r.kind, r.status) for r in failures] or 'none'}",
     ]
-    print_table("Drill (c): a gunicorn worker killed with SIGKILL under load", results, t_fault, t_back,
-                {"before": "before the kill", "during": "until the replacement is forked", "after": "after"}, notes)
-    return verdict("worker killed", [
-        ("no failure before the kill", all(r.status == 200 for r in in_phase(results, "before", t_fault, t_back))),
-        ("at most the one request the killed worker was serving failed, and it was in flight",
-         len(failures) <= 1 and all(phase_of(r, t_fault, t_back) == "in flight" for r in failures)),
-        ("gunicorn forked a replacement worker", bool(replaced)),
-        ("every request started after the kill succeeded",
-         all(r.status == 200 for r in results if r.start >= t_fault)),
-    ])
+    print_table(
+        "Drill (c): a gunicorn worker killed with SIGKILL under load",
+        results,
+        t_fault,
+        t_back,
+        {"before": "before the kill", "during": "until the replacement is forked", "after": "after"},
+        notes,
+    )
+    return verdict(
+        "worker killed",
+        [
+            ("no failure before the kill", all(r.status == 200 for r in in_phase(results, "before", t_fault, t_back))),
+            (
+                "at most the one request the killed worker was serving failed, and it was in flight",
+                len(failures) <= 1 and all(phase_of(r, t_fault, t_back) == "in flight" for r in failures),
+            ),
+            ("gunicorn forked a replacement worker", bool(replaced)),
+            (
+                "every request started after the kill succeeded",
+                all(r.status == 200 for r in results if r.start >= t_fault),
+            ),
+        ],
+    )
 
 
 def drill_reload(site, targets, threads):
@@ -429,14 +485,25 @@ def drill_reload(site, targets, threads):
         "(HUP stops the old workers as soon as the new ones are forked: requests wait in the listen "
         "queue while the new workers import Django)",
     ]
-    print_table("Drill (d): graceful reload (SIGHUP to the gunicorn master) under load", results, t_fault, t_back,
-                {"before": "before the HUP", "during": "old workers draining, new booting", "after": "after"}, notes)
-    return verdict("graceful reload", [
-        (f"no request failed (each waits up to {REQUEST_TIMEOUT:.0f} s, gunicorn's own request timeout)",
-         all(r.status == 200 for r in results)),
-        ("every worker was replaced", bool(replaced)),
-        ("requests were served after the reload", any(r.status == 200 for r in results if r.start >= t_back)),
-    ])
+    print_table(
+        "Drill (d): graceful reload (SIGHUP to the gunicorn master) under load",
+        results,
+        t_fault,
+        t_back,
+        {"before": "before the HUP", "during": "old workers draining, new booting", "after": "after"},
+        notes,
+    )
+    return verdict(
+        "graceful reload",
+        [
+            (
+                f"no request failed (each waits up to {REQUEST_TIMEOUT:.0f} s, gunicorn's own request timeout)",
+                all(r.status == 200 for r in results),
+            ),
+            ("every worker was replaced", bool(replaced)),
+            ("requests were served after the reload", any(r.status == 200 for r in results if r.start >= t_back)),
+        ],
+    )
 
 
 def drill_logs(site, all_results):
@@ -457,22 +524,38 @@ def drill_logs(site, all_results):
     log("Drill (e): the logs (gunicorn's stdout, as a log shipper reads it)")
     log(f"  lines {len(lines)}, JSON {len(parsed)}, not JSON {len(broken)}")
     log(f"  by logger: {dict(loggers.most_common(8))}")
-    log(f"  request lines {len(request_lines)}; page requests sent {len(sent)}, "
-        f"their id not found in the log: {len(missing)}")
-    log(f"  ERROR records carrying a request id: {len(errors_with_id)}"
-        + (f", e.g. {errors_with_id[0].get('logger')}: {errors_with_id[0].get('message', '')[:90]!r}"
-           if errors_with_id else ""))
+    log(
+        f"  request lines {len(request_lines)}; page requests sent {len(sent)}, "
+        f"their id not found in the log: {len(missing)}"
+    )
+    log(
+        f"  ERROR records carrying a request id: {len(errors_with_id)}"
+        + (
+            f", e.g. {errors_with_id[0].get('logger')}: {errors_with_id[0].get('message', '')[:90]!r}"
+            if errors_with_id
+            else ""
+        )
+    )
     for line in broken[:3]:
         log(f"    not JSON: {line[:150]!r}")
     required = {"timestamp", "level", "logger", "message", "request_id"}
-    return verdict("structured logs", [
-        ("every stdout line is a JSON object", not broken and bool(parsed)),
-        ("every record has timestamp, level, logger, message, request_id", all(required <= r.keys() for r in parsed)),
-        ("request lines have method, path, status, duration_ms",
-         bool(request_lines) and all({"method", "path", "status", "duration_ms"} <= r.keys() for r in request_lines)),
-        ("every page request's X-Request-ID is in the log", not missing),
-        ("gunicorn's own lines (boot, worker exits) are JSON too", loggers.get("gunicorn.error", 0) > 0),
-    ])
+    return verdict(
+        "structured logs",
+        [
+            ("every stdout line is a JSON object", not broken and bool(parsed)),
+            (
+                "every record has timestamp, level, logger, message, request_id",
+                all(required <= r.keys() for r in parsed),
+            ),
+            (
+                "request lines have method, path, status, duration_ms",
+                bool(request_lines)
+                and all({"method", "path", "status", "duration_ms"} <= r.keys() for r in request_lines),
+            ),
+            ("every page request's X-Request-ID is in the log", not missing),
+            ("gunicorn's own lines (boot, worker exits) are JSON too", loggers.get("gunicorn.error", 0) > 0),
+        ],
+    )
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -500,8 +583,10 @@ def main():
             redis = PrivateRedis(workdir)
             cleanup.add(redis.stop)
             redis.start()
-            log(f"  private PostgreSQL ({postgres.version}) on {HOST}:{postgres.port}, "
-                f"private Redis on {HOST}:{redis.port}")
+            log(
+                f"  private PostgreSQL ({postgres.version}) on {HOST}:{postgres.port}, "
+                f"private Redis on {HOST}:{redis.port}"
+            )
             site = Site(workdir, database_url, redis.url)
             cleanup.add(site.stop)
             collectstatic = site.manage_in_background("collectstatic", "--noinput")  # needs no database
@@ -511,8 +596,10 @@ def main():
             site.wait(collectstatic)
             site.start()
             paths, targets = discover_targets(site.port)
-            log(f"  gunicorn on {HOST}:{site.port}, {WORKERS} sync workers {site.workers()}; "
-                f"{args.threads} clients over {len(paths)} pages (cached, from the database) and /healthz")
+            log(
+                f"  gunicorn on {HOST}:{site.port}, {WORKERS} sync workers {site.workers()}; "
+                f"{args.threads} clients over {len(paths)} pages (cached, from the database) and /healthz"
+            )
             for _, path, headers in targets * 2:  # warm the page cache and every worker's connection
                 get(site.port, path, headers)
             log(f"  ready after {time.monotonic() - started:.0f} s")

@@ -53,7 +53,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
-from scripts.harness import (  # noqa: E402
+from scripts.harness import (
     HOST,
     ROOT,
     Background,
@@ -81,7 +81,7 @@ from scripts.harness import (  # noqa: E402
     time_limit,
     wrk_errors,
 )
-from scripts.harness.totp import current_code  # noqa: E402
+from scripts.harness.totp import current_code
 
 VCL_TEMPLATE = ROOT / "deploy" / "varnish" / "default.vcl"
 POSTGRES = PostgresServer(host=HOST, port=5432, user="postgres")  # the machine's, shared
@@ -182,8 +182,9 @@ class ScaleOut:
     # processes ------------------------------------------------------------------------------
 
     def start_app(self, instance):
-        server = Gunicorn(instance, port=self.ports[instance], env=self.env(instance),
-                          log_path=self.workdir / f"{instance}.log")
+        server = Gunicorn(
+            instance, port=self.ports[instance], env=self.env(instance), log_path=self.workdir / f"{instance}.log"
+        )
         self.apps[instance] = server
         self.cleanup.add(server.stop, timeout=35)
         server.start_serving("/robots.txt", timeout=60)
@@ -218,13 +219,20 @@ class ScaleOut:
         self.varnish = Server(
             "varnishd",
             [
-                "varnishd", "-F",  # in the foreground, as our child: stopped with the run
-                "-n", self.varnish_dir,  # its own working directory: never the system's varnish
-                "-a", f"{HOST}:{self.ports['varnish']}",
-                "-T", f"{HOST}:0",
-                "-f", vcl,
-                "-s", "malloc,64m",
-                "-p", "ban_lurker_sleep=0.1",
+                "varnishd",
+                "-F",  # in the foreground, as our child: stopped with the run
+                "-n",
+                self.varnish_dir,  # its own working directory: never the system's varnish
+                "-a",
+                f"{HOST}:{self.ports['varnish']}",
+                "-T",
+                f"{HOST}:0",
+                "-f",
+                vcl,
+                "-s",
+                "malloc,64m",
+                "-p",
+                "ban_lurker_sleep=0.1",
             ],
             log_path=self.workdir / "varnish.log",
         )
@@ -426,13 +434,16 @@ class Checks:
         browser = Browser(self.site.ports["app1"])
         steps = []
         form = browser.get("/admin/login/")
-        login = browser.post("/admin/login/", {
-            "csrfmiddlewaretoken": csrf_token(form), "username": ADMIN, "password": ADMIN_PASSWORD, "next": "/admin/"})
+        login = browser.post(
+            "/admin/login/",
+            {"csrfmiddlewaretoken": csrf_token(form), "username": ADMIN, "password": ADMIN_PASSWORD, "next": "/admin/"},
+        )
         steps.append(f"login {login.status}")
         verify_url = "/admin-2fa/verify/?next=/admin/"
         form = browser.get(verify_url)
-        verify = browser.post(verify_url, {
-            "csrfmiddlewaretoken": csrf_token(form), "token": current_code(self.admin_totp_key)})
+        verify = browser.post(
+            verify_url, {"csrfmiddlewaretoken": csrf_token(form), "token": current_code(self.admin_totp_key)}
+        )
         steps.append(f"two-factor {verify.status}")
         publish_url = f"/admin/bulk/wagtailcore/page/publish/?id={page_id}&next=/admin/"
         form = browser.get(publish_url)
@@ -481,8 +492,17 @@ class Checks:
         )
 
     def notice_change_clears_every_page(self, urls):
-        paths = ["/", urls["office"], "/offices/", "/organizations/", "/statements/", urls["statement"],
-                 "/announcements/", urls["announcement"], "/search/?query=equity"]
+        paths = [
+            "/",
+            urls["office"],
+            "/offices/",
+            "/organizations/",
+            "/statements/",
+            urls["statement"],
+            "/announcements/",
+            urls["announcement"],
+            "/search/?query=equity",
+        ]
         warmed = {path: self.warm(path).header("X-Cache") for path in paths}
         token = secrets.token_hex(3)
         new_text = f"Scale-out check {token}: the spring lecture is open for registration."
@@ -505,8 +525,12 @@ class Checks:
         """wrk on `path` through Varnish: requests/s, errors (responses ≥ 400 and socket errors),
         mean latency."""
         result = run_wrk(
-            f"http://{HOST}:{self.vport}{path}", self.args.seconds, threads=2, connections=16,
-            headers={"Accept-Encoding": "gzip"}, timeout=None,
+            f"http://{HOST}:{self.vport}{path}",
+            self.args.seconds,
+            threads=2,
+            connections=16,
+            headers={"Accept-Encoding": "gzip"},
+            timeout=None,
         )
         return {
             "rps": result["requests_per_s"],
@@ -555,8 +579,15 @@ class Checks:
         # A real login, through Varnish: the login form (its CSRF cookie), then the POST.
         browser = Browser(self.vport)
         form = browser.get("/admin/login/")
-        login = browser.post("/admin/login/", {"csrfmiddlewaretoken": csrf_token(form), "username": username,
-                                                "password": EDITOR_PASSWORD, "next": "/admin/"})
+        login = browser.post(
+            "/admin/login/",
+            {
+                "csrfmiddlewaretoken": csrf_token(form),
+                "username": username,
+                "password": EDITOR_PASSWORD,
+                "next": "/admin/",
+            },
+        )
         cookies = dict(browser.cookies)
         signed_in = "sessionid" in cookies and login.status == 302
         time.sleep(0.3)
@@ -597,8 +628,12 @@ class Checks:
         extra = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
         browser = Browser(port, source=source)
         form = browser.get("/admin/login/", headers=extra)
-        form_data = {"csrfmiddlewaretoken": csrf_token(form), "username": EDITOR, "password": password,
-                     "next": "/admin/"}
+        form_data = {
+            "csrfmiddlewaretoken": csrf_token(form),
+            "username": EDITOR,
+            "password": password,
+            "next": "/admin/",
+        }
         return browser.post("/admin/login/", form_data, headers=extra).status
 
     def lockout_counts_each_visitor(self):
@@ -625,8 +660,13 @@ class Checks:
         )
 
 
-SPEED_COLUMNS = [Column("URL", width=48), Column("req/s", ">", 10), Column("latency avg", ">", 12),
-                 Column("errors", ">", 7), Column("bytes (gzip)", ">", 13)]
+SPEED_COLUMNS = [
+    Column("URL", width=48),
+    Column("req/s", ">", 10),
+    Column("latency avg", ">", 12),
+    Column("errors", ">", 7),
+    Column("bytes (gzip)", ">", 13),
+]
 RESULT_COLUMNS = [Column("check"), Column("result", width=6, gap="  "), Column("detail", gap="  ")]
 
 
@@ -634,9 +674,11 @@ def print_results(results, speed_rows):
     log("")
     if speed_rows:
         log("wrk through Varnish (requests/s are noisy: other work shares this machine's CPUs)")
-        print_table(SPEED_COLUMNS, [
-            [label, f"{run['rps']:,.0f}", run["latency"], run["errors"], size] for label, run, size in speed_rows
-        ], indent="  ")
+        print_table(
+            SPEED_COLUMNS,
+            [[label, f"{run['rps']:,.0f}", run["latency"], run["errors"], size] for label, run, size in speed_rows],
+            indent="  ",
+        )
         log("")
     print_table(RESULT_COLUMNS, sorted(results, key=lambda result: result[0][:2]), rule="columns")
     failed = sum(verdict == "FAIL" for _, verdict, _ in results)

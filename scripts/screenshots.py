@@ -19,10 +19,10 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for `scripts.…`
-from scripts.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from scripts.demo_site import DemoSite  # noqa: E402
-from scripts.harness import ROOT  # noqa: E402
-from scripts.harness.totp import device_code  # noqa: E402
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
+from scripts.demo_site import DemoSite
+from scripts.harness import ROOT
+from scripts.harness.totp import device_code
 
 OUT = ROOT / "docs" / "screenshots"
 MAX_BYTES = 400_000

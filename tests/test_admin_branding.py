@@ -162,8 +162,13 @@ def test_html_notification_emails_open_with_the_site_name(settings, tree, editor
 COPIES = [
     ("wagtailadmin/userbar/base.html", [("{% trans 'View Wagtail quick actions' %}", "View quick actions")]),
     ("wagtailadmin/userbar/item_admin.html", [("{% trans 'Go to Wagtail admin' %}", "Go to the admin")]),
-    ("wagtailadmin/404.html", [('{% trans "Go to Wagtail admin" %}', "Go to the admin"),
-                               ('{% include "wagtailadmin/logo.html" %}', '{% include "wagtailadmin/logo.html" with size="160" %}')]),
+    (
+        "wagtailadmin/404.html",
+        [
+            ('{% trans "Go to Wagtail admin" %}', "Go to the admin"),
+            ('{% include "wagtailadmin/logo.html" %}', '{% include "wagtailadmin/logo.html" with size="160" %}'),
+        ],
+    ),
 ]
 
 
@@ -173,7 +178,9 @@ def test_copies_of_wagtails_templates_differ_only_in_their_wording(name, changes
     for old, new in changes:
         assert theirs.count(old) == 1, f"Wagtail's {name} changed: copy it again and reapply {old!r}"
         theirs = theirs.replace(old, new)
-    ours = re.sub(r"{% comment %}.*?{% endcomment %}\n", "", (ROOT / "templates" / name).read_text(), count=1, flags=re.DOTALL)
+    ours = re.sub(
+        r"{% comment %}.*?{% endcomment %}\n", "", (ROOT / "templates" / name).read_text(), count=1, flags=re.DOTALL
+    )
     assert ours == theirs, f"templates/{name} is no longer Wagtail's with only the listed changes"
 
 
@@ -184,9 +191,9 @@ def test_copies_of_wagtails_templates_differ_only_in_their_wording(name, changes
 def private(tree):
     """A page only signed-in people may see, and one only Moderators may see."""
     PageViewRestriction.objects.create(page=tree["standard"], restriction_type=PageViewRestriction.LOGIN)
-    PageViewRestriction.objects.create(
-        page=tree["statement"], restriction_type=PageViewRestriction.GROUPS
-    ).groups.set([Group.objects.get(name="Moderators")])
+    PageViewRestriction.objects.create(page=tree["statement"], restriction_type=PageViewRestriction.GROUPS).groups.set(
+        [Group.objects.get(name="Moderators")]
+    )
     return tree
 
 
@@ -199,7 +206,9 @@ def test_a_private_page_sends_visitors_to_the_sites_own_sign_in_page(client, pri
     page = private["standard"]
     response = client.get(page.url, follow=True)
     assert response.redirect_chain == [(f"/_util/login/?next={page.url}", 302)]
-    assert "base.html" in [t.name for t in response.templates] and "wagtailcore/login.html" in [t.name for t in response.templates]
+    assert "base.html" in [t.name for t in response.templates] and "wagtailcore/login.html" in [
+        t.name for t in response.templates
+    ]
     html, soup = sign_in_page(response)
     assert [h.get_text(strip=True) for h in soup.select("h1")] == ["Sign in"]
     assert soup.title.get_text(strip=True) == f"Sign in | {SITE}"
@@ -235,7 +244,9 @@ def test_signed_in_without_access_says_so(client, private, django_user_model):
     response = client.get(statement.url, follow=True)
     _, soup = sign_in_page(response)
     assert response.redirect_chain[-1][0].startswith("/_util/login/")
-    assert "You are signed in as visitor, but this account cannot see the page you asked for" in soup.main.get_text(" ", strip=True)
+    assert "You are signed in as visitor, but this account cannot see the page you asked for" in soup.main.get_text(
+        " ", strip=True
+    )
 
 
 def test_missing_fields_are_marked_and_described(client, db):
@@ -244,7 +255,7 @@ def test_missing_fields_are_marked_and_described(client, db):
     for name in ("username", "password"):
         field = soup.select_one(f"[name={name}]")
         assert field["aria-invalid"] == "true"
-        error = soup.select_one(f'#{field["aria-describedby"]}')
+        error = soup.select_one(f"#{field['aria-describedby']}")
         assert error is not None and error.get_text(strip=True) == "This field is required."
 
 
@@ -277,7 +288,9 @@ def test_private_page_sign_in_has_no_axe_or_csp_violations(site_url, browser, wi
         page.get_by_label("Password").fill("not-the-password")
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("alert")).to_contain_text("Please enter a correct username and password")
-        problems = describe("/_util/login/ (wrong password)", width, Axe().run(page, options=AXE_OPTIONS).response["violations"])
+        problems = describe(
+            "/_util/login/ (wrong password)", width, Axe().run(page, options=AXE_OPTIONS).response["violations"]
+        )
         assert not problems, "\n".join(problems)
 
         # The site's stylesheet applies (base.html's look), with no policy violation on the way.
@@ -291,4 +304,3 @@ def test_private_page_sign_in_has_no_axe_or_csp_violations(site_url, browser, wi
         expect(page.get_by_role("heading", level=1)).to_have_text(page_model.title)
     finally:
         context.close()
-

@@ -7,8 +7,8 @@ from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.documents import get_document_model
-from wagtail.images.tests.utils import get_test_image_file
 from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 from wagtail.test.utils.form_data import nested_form_data, streamfield
 
 from announcements.models import SiteNotice
@@ -59,7 +59,10 @@ def test_drafts_never_reach_anonymous_visitors(editor_client, tree):
 
     # A draft menu item and a notice linking to the draft must not leak it either.
     nav = NavigationSettings.for_site(tree["home"].get_site())
-    nav.primary_menu = [("link", {"text": "GME", "page": draft, "url": ""}), ("link", {"text": "", "page": tree["offices"], "url": ""})]
+    nav.primary_menu = [
+        ("link", {"text": "GME", "page": draft, "url": ""}),
+        ("link", {"text": "", "page": tree["offices"], "url": ""}),
+    ]
     nav.save()
     SiteNotice.objects.create(heading="New office", text="Meet the office.", link_page=draft, link_text="Meet it")
 
@@ -93,7 +96,9 @@ def test_a_draft_edit_keeps_the_live_page_unchanged(editor_client, tree):
 
 def errors_of(response):
     page = BeautifulSoup(response.content, "html.parser")
-    return " ".join(e.get_text(" ", strip=True) for e in page.select(".error-message, .help-critical, .w-field__errors"))
+    return " ".join(
+        e.get_text(" ", strip=True) for e in page.select(".error-message, .help-critical, .w-field__errors")
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,7 +133,10 @@ def test_poster_of_a_disallowed_file_type_is_refused(editor_client, db):
             {"title": "Welcome poster", "file": SimpleUploadedFile(name, content), "collection": 1},
         )
         assert response.status_code == 200
-        assert "Not a supported document extension" in response.content.decode() or "not allowed" in response.content.decode()
+        assert (
+            "Not a supported document extension" in response.content.decode()
+            or "not allowed" in response.content.decode()
+        )
         # The title the editor typed is written back into the re-displayed form.
         title = BeautifulSoup(response.content, "html.parser").select_one("input[name=title]")
         assert title is not None and title.get("value") == "Welcome poster"
@@ -142,9 +150,13 @@ def test_poster_of_a_disallowed_file_type_is_refused(editor_client, db):
 
 def test_image_without_alt_text_is_refused_in_content(editor_client, tree):
     image = get_image_model().objects.create(title="Campus", file=get_test_image_file())
-    body = streamfield([("figure", {"image": {"image": image.pk, "alt_text": "", "decorative": ""}, "caption": "Our campus"})])
+    body = streamfield(
+        [("figure", {"image": {"image": image.pk, "alt_text": "", "decorative": ""}, "caption": "Our campus"})]
+    )
     data = nested_form_data({"title": "About us", "slug": "about-us", "body": body})
-    response = editor_client.post(add_url(tree["home"], "standardpage", "dei_portal"), {**data, "action-publish": "publish"})
+    response = editor_client.post(
+        add_url(tree["home"], "standardpage", "dei_portal"), {**data, "action-publish": "publish"}
+    )
     assert response.status_code == 200
     assert not StandardPage.objects.filter(slug="about-us").exists()
     error = response.context["form"].errors.as_data()["body"][0]
@@ -153,8 +165,17 @@ def test_image_without_alt_text_is_refused_in_content(editor_client, tree):
     # The editor's caption is still in the re-displayed form.
     assert "Our campus" in response.content.decode()
     # Marked decorative, or with alt text, the same content publishes.
-    body = streamfield([("figure", {"image": {"image": image.pk, "alt_text": "Students on the quad", "decorative": ""}, "caption": ""})])
+    body = streamfield(
+        [
+            (
+                "figure",
+                {"image": {"image": image.pk, "alt_text": "Students on the quad", "decorative": ""}, "caption": ""},
+            )
+        ]
+    )
     data = nested_form_data({"title": "About us", "slug": "about-us", "body": body})
-    response = editor_client.post(add_url(tree["home"], "standardpage", "dei_portal"), {**data, "action-publish": "publish"})
+    response = editor_client.post(
+        add_url(tree["home"], "standardpage", "dei_portal"), {**data, "action-publish": "publish"}
+    )
     assert response.status_code == 302
     assert 'alt="Students on the quad"' in editor_client.get("/about-us/").content.decode()

@@ -73,9 +73,7 @@ def wrong_token(device):
 
 def end_throttle(device):
     """django_otp doubles the wait after each wrong code (1 s, 2 s, ...): let that time pass."""
-    TOTPDevice.objects.filter(pk=device.pk).update(
-        throttling_failure_timestamp=timezone.now() - timedelta(minutes=5)
-    )
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now() - timedelta(minutes=5))
 
 
 def location(response):
@@ -199,7 +197,13 @@ def test_privileged_users_without_a_verified_authenticator_cannot_reach_the_admi
     before = django_user_model.objects.count()
     response = client.post(
         "/admin/users/new/",
-        {"username": "intruder", "email": "i@example.edu", "password1": PASSWORD, "password2": PASSWORD, "is_superuser": "on"},
+        {
+            "username": "intruder",
+            "email": "i@example.edu",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "is_superuser": "on",
+        },
     )
     assert response.status_code == 302 and urlsplit(location(response)).path == SETUP
     assert django_user_model.objects.count() == before

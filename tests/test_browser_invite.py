@@ -57,8 +57,15 @@ def test_invited_editor_sets_a_password_signs_in_and_sees_the_dashboard(base_url
     admin = django_user_model.objects.create_superuser("siteadmin", "siteadmin@example.edu", "long-enough-password-1")
     response = login_verified(Client(), admin).post(
         "/admin/users/new/",
-        {"username": "newcomer", "email": "newcomer@example.edu", "first_name": "Nia", "last_name": "Comer",
-         "password1": "", "password2": "", "groups": [Group.objects.get(name="Editors").pk]},
+        {
+            "username": "newcomer",
+            "email": "newcomer@example.edu",
+            "first_name": "Nia",
+            "last_name": "Comer",
+            "password1": "",
+            "password2": "",
+            "groups": [Group.objects.get(name="Editors").pk],
+        },
     )
     assert response.status_code == 302
     (invitation,) = [m for m in mail.outbox if "newcomer@example.edu" in m.to]

@@ -118,7 +118,9 @@ def test_moderator_schedules_a_page_to_the_minute_in_the_named_zone(site_url, mo
     picker = tab.locator(".xdsoft_datetimepicker:visible")
     expect(picker.locator(".xdsoft_time", has_text="09:45")).to_have_count(1)
     go_live.fill("2027-03-01 09:45")
-    dialog.get_by_role("heading", name="Set publishing schedule").click()  # closes the picker (Escape would close the dialog)
+    dialog.get_by_role(
+        "heading", name="Set publishing schedule"
+    ).click()  # closes the picker (Escape would close the dialog)
     tab.screenshot(path="/tmp/scheduling-dialog.png")  # not committed; named in the closing note
     with tab.expect_navigation():
         dialog.get_by_role("button", name="Save schedule").click()
@@ -146,7 +148,7 @@ def test_moderator_schedules_a_page_to_the_minute_in_the_named_zone(site_url, mo
 
     scheduled = Revision.page_revisions.get(object_id=str(page.pk), approved_go_live_at__isnull=False)
     # 09:45 in Chicago on March 1 (CST, UTC-6) is 15:45 UTC.
-    assert scheduled.approved_go_live_at == datetime.datetime(2027, 3, 1, 15, 45, tzinfo=datetime.timezone.utc)
+    assert scheduled.approved_go_live_at == datetime.datetime(2027, 3, 1, 15, 45, tzinfo=datetime.UTC)
 
     # The page's status panel: the schedule in effect, written as everywhere else.
     tab.goto(f"{site_url}/admin/pages/{page.pk}/edit/")
@@ -175,9 +177,11 @@ def test_autosave_never_stores_a_schedule_nobody_saved(site_url, moderator_page)
 
     # Type a time and let autosave run while the dialog is still open...
     with tab.expect_response(
-        lambda r: r.request.method == "POST"
-        and r.url.endswith(f"/admin/pages/{page.pk}/edit/")
-        and "application/json" in (r.request.headers.get("accept") or "")
+        lambda r: (
+            r.request.method == "POST"
+            and r.url.endswith(f"/admin/pages/{page.pk}/edit/")
+            and "application/json" in (r.request.headers.get("accept") or "")
+        )
     ) as autosaved:
         go_live.click()
         go_live.fill("2027-03-01 09:45")
@@ -213,10 +217,10 @@ def test_every_notice_listing_column_is_visible(site_url, moderator_context, wid
     # The longest cells the listing can have: a long text, and a live notice with a new version
     # scheduled, with its own expiry (three lines: "Expires …", "Scheduled for …", "Then expires …").
     notice = SiteNotice.objects.get(heading="Information for our community")
-    notice.expire_at = datetime.datetime(2027, 2, 1, 18, 0, tzinfo=datetime.timezone.utc)
+    notice.expire_at = datetime.datetime(2027, 2, 1, 18, 0, tzinfo=datetime.UTC)
     notice.save()
-    notice.go_live_at = datetime.datetime(2027, 9, 1, 14, 45, tzinfo=datetime.timezone.utc)
-    notice.expire_at = datetime.datetime(2027, 12, 24, 23, 0, tzinfo=datetime.timezone.utc)
+    notice.go_live_at = datetime.datetime(2027, 9, 1, 14, 45, tzinfo=datetime.UTC)
+    notice.expire_at = datetime.datetime(2027, 12, 24, 23, 0, tzinfo=datetime.UTC)
     notice.text = "Whether you already belong to our community or are thinking of joining, you are welcome here."
     notice.save_revision().publish()
     assert SiteNotice.objects.get(pk=notice.pk).status_string == "live + scheduled"

@@ -68,7 +68,6 @@ def test_userbar_checker_finds_nothing_in_the_sites_own_chrome(editor_page, site
     assert count == 0, names
 
 
-
 @pytest.mark.browser
 def test_userbar_checker_still_reports_the_editors_own_mistakes(editor_page, site_url):
     """Positive control: a heading that skips levels in the editor's body is counted."""

@@ -171,7 +171,9 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
         dialog.get_by_role("button", name="Approve and publish").click()
     # Back on the dashboard, a message says what happened, and the item has left the list.
     expect(messages(mod_page)).to_contain_text(f"'{TITLE}' approved and published.")
-    expect(mod_page.get_by_role("region", name="Awaiting your review").get_by_role("row").filter(has_text=TITLE)).to_have_count(0)
+    expect(
+        mod_page.get_by_role("region", name="Awaiting your review").get_by_role("row").filter(has_text=TITLE)
+    ).to_have_count(0)
     mod_page.screenshot(path="/tmp/review-approved.png")
     created.refresh_from_db()
     state.refresh_from_db()
@@ -222,7 +224,9 @@ def test_moderator_approves_a_site_notice_from_the_dashboard(site_url, new_conte
         dialog.get_by_role("button", name="Approve and publish").click()
     expect(messages(page)).to_contain_text("'Announcements' approved and published.")
     assert SiteNotice.objects.get(pk=notice.pk).text == notice.text
-    assert WorkflowState.objects.get(base_content_type__model="sitenotice", object_id=str(notice.pk)).status == "approved"
+    assert (
+        WorkflowState.objects.get(base_content_type__model="sitenotice", object_id=str(notice.pk)).status == "approved"
+    )
 
     visitor = new_context().new_page()
     visitor.goto(f"{site_url}/")

@@ -25,7 +25,6 @@ from tests.conftest import login_verified
 from tests.factories.announcements import AnnouncementPageFactory
 
 
-
 def get(client, url):
     response = client.get(url)
     return response, response.content.decode()
@@ -49,8 +48,7 @@ def warm(client, *urls):
 # --- What is cached, for whom, with which headers -----------------------------------
 
 
-def test_second_anonymous_request_is_served_from_the_cache_without_sql(client, tree, cached,
-                                                                        django_assert_num_queries):
+def test_second_anonymous_request_is_served_from_the_cache_without_sql(client, tree, cached, django_assert_num_queries):
     client.get("/")  # creates the settings rows
     first = client.get("/offices/")
     assert first.status_code == 200 and first["X-Cache"] == "MISS"
@@ -80,8 +78,14 @@ def test_cdn_max_age_is_capped_by_the_next_expiry(client, tree, cached):
 
 
 def test_feeds_search_and_sitemap_are_cached_too(client, tree, cached):
-    warm(client, "/announcements/feed/rss/", "/announcements/events.ics", "/sitemap.xml", "/sitemap-pages.xml",
-         "/search/?query=lecture")
+    warm(
+        client,
+        "/announcements/feed/rss/",
+        "/announcements/events.ics",
+        "/sitemap.xml",
+        "/sitemap-pages.xml",
+        "/search/?query=lecture",
+    )
 
 
 def test_query_strings_are_part_of_the_key(client, tree, cached):
@@ -119,8 +123,9 @@ def test_admin_previews_and_documents_are_never_cached(client, tree, cached, sup
 
 def test_responses_that_set_cookies_are_not_stored(client, tree, cached):
     """The password form of a private page sets the CSRF cookie: never stored, never shared."""
-    PageViewRestriction.objects.create(page=tree["office"], restriction_type=PageViewRestriction.PASSWORD,
-                                       password="letmein-please")
+    PageViewRestriction.objects.create(
+        page=tree["office"], restriction_type=PageViewRestriction.PASSWORD, password="letmein-please"
+    )
     url = tree["office"].url
     first = client.get(url)
     assert first.status_code == 200 and first.cookies
@@ -132,8 +137,9 @@ def test_responses_that_set_cookies_are_not_stored(client, tree, cached):
 def test_view_restricted_pages_are_never_stored(client, tree, cached):
     """Even with no cookie set (the visitor already has a CSRF cookie), a private page's
     response is not shared."""
-    PageViewRestriction.objects.create(page=tree["offices"], restriction_type=PageViewRestriction.PASSWORD,
-                                       password="letmein-please")
+    PageViewRestriction.objects.create(
+        page=tree["offices"], restriction_type=PageViewRestriction.PASSWORD, password="letmein-please"
+    )
     client.get("/")  # any page
     client.cookies["csrftoken"] = "x" * 32
     url = tree["office"].url
@@ -176,21 +182,23 @@ def test_publishing_an_edit_through_the_admin_shows_at_once(client, tree, cached
     assert edit.status_code == 200
     from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
-    data = nested_form_data({
-        "title": "Office of Diversity Programs and Outreach",
-        "slug": office.slug,
-        "audience": tree["md"].pk,
-        "summary": "Renamed today.",
-        "body": streamfield([]),
-        "website": office.website,
-        "contact_email": "",
-        "phone": "",
-        "location": "",
-        "seo_title": "",
-        "search_description": "",
-        "comments": inline_formset([]),
-        "action-publish": "publish",
-    })
+    data = nested_form_data(
+        {
+            "title": "Office of Diversity Programs and Outreach",
+            "slug": office.slug,
+            "audience": tree["md"].pk,
+            "summary": "Renamed today.",
+            "body": streamfield([]),
+            "website": office.website,
+            "contact_email": "",
+            "phone": "",
+            "location": "",
+            "seo_title": "",
+            "search_description": "",
+            "comments": inline_formset([]),
+            "action-publish": "publish",
+        }
+    )
     response = client.post(f"/admin/pages/{office.pk}/edit/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     client.logout()
@@ -359,7 +367,6 @@ def test_an_outage_logs_once_and_costs_no_retries_until_the_retry_time(client, t
     """While Redis is down the backend stops asking it for RETRY_SECONDS: one warning per
     process, not one per cache call, and no connection attempt per request."""
     from django.core.cache import caches
-
 
     down = {"default": {**REDIS["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
     with override_settings(CACHES=down):

@@ -6,11 +6,11 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from wagtail_factories import DocumentFactory
 
 from dei_portal.models import FooterSettings, StatementPoster
 from tests.factories.announcements import AnnouncementPageFactory
 from tests.factories.statements import StatementPageFactory
-from wagtail_factories import DocumentFactory
 
 
 def soup(client, url):
@@ -23,7 +23,13 @@ def test_primary_menu_marks_the_current_section(client, demo):
     page = soup(client, "/offices/faculty-affairs/")
     menu = page.select_one("header nav[aria-label=Main]")
     labels = [a.get_text() for a in menu.select("a")]
-    assert labels == ["Offices", "Student- and trainee-run organizations", "Statements of commitment", "Announcements", "Contact"]
+    assert labels == [
+        "Offices",
+        "Student- and trainee-run organizations",
+        "Statements of commitment",
+        "Announcements",
+        "Contact",
+    ]
     assert menu.select_one("a[aria-current=page]").get_text() == "Offices"
 
 
@@ -56,7 +62,9 @@ def test_statement_page_shows_posters_with_type_and_size_and_posting_instruction
 
 def test_statement_posters_can_be_images_too(client, tree):
     statement = tree["statement"]
-    document = DocumentFactory(title="Poster image", file__filename="poster.png", file__data=b"\x89PNG\r\n\x1a\n" + b"0" * 2048)
+    document = DocumentFactory(
+        title="Poster image", file__filename="poster.png", file__data=b"\x89PNG\r\n\x1a\n" + b"0" * 2048
+    )
     StatementPoster.objects.create(page=statement, document=document, label="Poster, as an image")
     statement.save_revision().publish()
     link = soup(client, statement.url).select_one("section.posting .download a")
@@ -66,8 +74,11 @@ def test_statement_posters_can_be_images_too(client, tree):
 def test_announcement_shows_event_time_and_place(client, tree):
     start = timezone.make_aware(datetime.datetime(2026, 12, 3, 17, 30))
     item = AnnouncementPageFactory(
-        parent=tree["announcements"], title="Lecture", event_start=start,
-        event_end=start + datetime.timedelta(hours=1, minutes=30), event_location="Connor Auditorium",
+        parent=tree["announcements"],
+        title="Lecture",
+        event_start=start,
+        event_end=start + datetime.timedelta(hours=1, minutes=30),
+        event_location="Connor Auditorium",
     )
     details = soup(client, item.url).select_one("dl.event-details")
     text = details.get_text(" ", strip=True)

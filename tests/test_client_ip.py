@@ -80,8 +80,9 @@ def test_a_forged_header_sent_straight_to_the_app_is_ignored(client, editor, set
     X-Forwarded-For for every guess: they are still locked out after five, and the address
     they claimed (Bob's) is not."""
     settings.TRUSTED_PROXIES = trusted
-    statuses = [attempt(client, f"guess-{n}", ALICE, forwarded_for=f"192.0.2.{n}, {VARNISH}").status_code
-                for n in range(5)]
+    statuses = [
+        attempt(client, f"guess-{n}", ALICE, forwarded_for=f"192.0.2.{n}, {VARNISH}").status_code for n in range(5)
+    ]
     assert statuses == [200] * 4 + [429]
     assert attempt(client, PASSWORD, ALICE, forwarded_for=BOB).status_code == 429
     assert counted_addresses() == {ALICE}
@@ -194,11 +195,17 @@ def test_garbage_cannot_dodge_a_lockout(client, editor, settings):
 
 def settings_import(**env):
     """Import the test settings in a fresh interpreter with `env`; (exit status, stderr)."""
-    environment = {name: value for name, value in os.environ.items() if name not in ("AXES_PROXY_COUNT", "TRUSTED_PROXIES")}
+    environment = {
+        name: value for name, value in os.environ.items() if name not in ("AXES_PROXY_COUNT", "TRUSTED_PROXIES")
+    }
     environment.update(DJANGO_SETTINGS_MODULE="dei_portal.settings.test", **env)
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     return result.returncode, result.stderr
 

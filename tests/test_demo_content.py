@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from bs4 import BeautifulSoup
 from django.apps import apps
 from django.core import serializers
@@ -16,7 +15,10 @@ from .source_sentences import SOURCE_FINGERPRINTS, fingerprint, sentences
 
 EXPECTED_OFFICES = {
     # office: (audience heading on the home page, its own website)
-    "Office of Diversity, Equity & Inclusion": ("For the whole School of Medicine community", "https://diversity.med.wustl.edu/"),
+    "Office of Diversity, Equity & Inclusion": (
+        "For the whole School of Medicine community",
+        "https://diversity.med.wustl.edu/",
+    ),
     "Office of Diversity Programs": ("For students and faculty of the MD program", "https://mddiversity.wustl.edu/"),
     "Office for International Students and Scholars": ("For international students", "https://oiss.wustl.edu/"),
     "Office of Faculty Affairs": ("For faculty", "https://facultyaffairs.wustl.edu/"),
@@ -27,8 +29,18 @@ EXPECTED_ORGANIZATIONS = {
     "Washington University Minority Medical Association (WUMMA)": "Residents and fellows",
 }
 FACTORS = [
-    "race", "color", "ethnicity", "gender", "age", "sexual orientation", "gender identity",
-    "gender expression", "national origin", "ability", "religion", "socioeconomic background",
+    "race",
+    "color",
+    "ethnicity",
+    "gender",
+    "age",
+    "sexual orientation",
+    "gender identity",
+    "gender expression",
+    "national origin",
+    "ability",
+    "religion",
+    "socioeconomic background",
 ]
 
 
@@ -85,7 +97,10 @@ def test_home_lists_both_statements_with_excerpts_linking_to_full_text(client, d
         assert "Read the full statement" in link.get_text()
         full = client.get(link["href"])
         assert full.status_code == 200 and title.encode() in full.content.replace(b"&#x27;", b"'")
-    assert "Academic Affairs Committee and Executive Faculty" in by_title["School of Medicine Diversity Statement"].get_text()
+    assert (
+        "Academic Affairs Committee and Executive Faculty"
+        in by_title["School of Medicine Diversity Statement"].get_text()
+    )
 
 
 def test_home_shows_both_notices_and_the_call_to_action(client, demo):
@@ -103,11 +118,23 @@ def test_demo_has_one_announcement_per_category(client, demo):
 
 
 DEMO_URLS = [
-    "/", "/offices/", "/offices/diversity-equity-inclusion/", "/offices/diversity-programs/",
-    "/offices/international-students-and-scholars/", "/offices/faculty-affairs/", "/offices/universitywide-initiatives/",
-    "/organizations/", "/organizations/connections/", "/organizations/wumma/", "/statements/",
-    "/statements/deans-commitment/", "/statements/diversity-statement/", "/statements/welcome-statement/",
-    "/announcements/", "/accessibility/", "/contact/",
+    "/",
+    "/offices/",
+    "/offices/diversity-equity-inclusion/",
+    "/offices/diversity-programs/",
+    "/offices/international-students-and-scholars/",
+    "/offices/faculty-affairs/",
+    "/offices/universitywide-initiatives/",
+    "/organizations/",
+    "/organizations/connections/",
+    "/organizations/wumma/",
+    "/statements/",
+    "/statements/deans-commitment/",
+    "/statements/diversity-statement/",
+    "/statements/welcome-statement/",
+    "/announcements/",
+    "/accessibility/",
+    "/contact/",
 ]
 
 

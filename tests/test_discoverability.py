@@ -73,8 +73,9 @@ def world(tree):
     # Past its expiry time, but the job has not run yet: already gone from every listing.
     lapsed = AnnouncementPageFactory(parent=announcements, title="Zebra lapsed announcement", **event(5))
     lapsed_office = OfficePageFactory(parent=offices, title="Zebra lapsed office", audience=tree["md"])
-    lapsed_organization = OrganizationPageFactory(parent=organizations, title="Zebra lapsed organization",
-                                                  audience=tree["students"])
+    lapsed_organization = OrganizationPageFactory(
+        parent=organizations, title="Zebra lapsed organization", audience=tree["students"]
+    )
     lapsed_statement = StatementPageFactory(parent=tree["statements"], title="Zebra lapsed statement")
     for page in (lapsed, lapsed_office, lapsed_organization, lapsed_statement):
         expire(page, past)
@@ -82,20 +83,36 @@ def world(tree):
     private = AnnouncementPageFactory(parent=announcements, title="Zebra private announcement", **event(6))
     PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
     password_office = OfficePageFactory(parent=offices, title="Zebra password office", audience=tree["md"])
-    PageViewRestriction.objects.create(page=password_office, restriction_type=PageViewRestriction.PASSWORD,
-                                       password="letmein-please")
+    PageViewRestriction.objects.create(
+        page=password_office, restriction_type=PageViewRestriction.PASSWORD, password="letmein-please"
+    )
     draft_office = OfficePageFactory(parent=offices, title="Zebra draft office", audience=tree["md"], live=False)
     draft_office.save_revision()
-    members = OrganizationPageFactory(parent=organizations, title="Zebra members organization",
-                                      audience=tree["students"])
+    members = OrganizationPageFactory(
+        parent=organizations, title="Zebra members organization", audience=tree["students"]
+    )
     restriction = PageViewRestriction.objects.create(page=members, restriction_type=PageViewRestriction.GROUPS)
     restriction.groups.add(Group.objects.create(name="Zebra members"))
     staff_area = StandardPageFactory(parent=tree["home"], title="Zebra staff area")
     PageViewRestriction.objects.create(page=staff_area, restriction_type=PageViewRestriction.LOGIN)
     handbook = StandardPageFactory(parent=staff_area, title="Zebra staff handbook")  # private through its parent
 
-    hidden = [draft, withdrawn, expired, expired_statement, lapsed, lapsed_office, lapsed_organization,
-              lapsed_statement, private, password_office, draft_office, members, staff_area, handbook]
+    hidden = [
+        draft,
+        withdrawn,
+        expired,
+        expired_statement,
+        lapsed,
+        lapsed_office,
+        lapsed_organization,
+        lapsed_statement,
+        private,
+        password_office,
+        draft_office,
+        members,
+        staff_area,
+        handbook,
+    ]
     assert Page.objects.filter(pk__in=[p.pk for p in hidden]).count() == len(hidden)
     assert not Page.objects.get(pk=expired.pk).live and Page.objects.get(pk=expired.pk).expired
     assert Page.objects.get(pk=lapsed.pk).live
@@ -123,8 +140,19 @@ def home_sections(client, world):
 
 
 def search_results(client, world):
-    queries = ["zebra", "zebras", "quagga", "draft", "expired", "lapsed", "private", "password", "members",
-               "staff", "handbook"]
+    queries = [
+        "zebra",
+        "zebras",
+        "quagga",
+        "draft",
+        "expired",
+        "lapsed",
+        "private",
+        "password",
+        "members",
+        "staff",
+        "handbook",
+    ]
     if connection.vendor == "postgresql":  # close matches too (pg_trgm, enabled by a migration)
         queries += ["zebar", "zebra staf handbok"]
     texts = []
@@ -202,14 +230,25 @@ def test_home_sections_drop_pages_past_expiry_before_the_job_runs(client, tree):
 
 # --- Canonical URLs, descriptions, Open Graph and Twitter ---------------------------
 
-PAGE_KEYS = ["home", "offices", "office", "organizations", "organization", "statements", "statement",
-             "announcements", "announcement", "standard"]
+PAGE_KEYS = [
+    "home",
+    "offices",
+    "office",
+    "organizations",
+    "organization",
+    "statements",
+    "statement",
+    "announcements",
+    "announcement",
+    "standard",
+]
 
 
 @pytest.fixture
 def picture(db):
-    return get_image_model().objects.create(title="Campus", description="Students outside the library",
-                                            file=get_test_image_file(size=(1400, 800)))
+    return get_image_model().objects.create(
+        title="Campus", description="Students outside the library", file=get_test_image_file(size=(1400, 800))
+    )
 
 
 @pytest.mark.parametrize("key", PAGE_KEYS)

@@ -3,25 +3,29 @@
 import json
 import re
 
-from django.utils.html import escape
-
 import pytest
 from bs4 import BeautifulSoup
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import models
 from django.test import Client
-from wagtail.models import Page
-
-from announcements.models import SiteNotice
-from dei_portal.models import FooterSettings, NavigationSettings
+from django.utils.html import escape
 
 from .conftest import login_verified
 
 OUR_APPS = ("dei_portal", "offices", "announcements")
 # Publishing fields from Wagtail's DraftStateMixin/LockableMixin: Wagtail labels and explains them.
-WAGTAIL_MIXIN_FIELDS = {"live", "has_unpublished_changes", "first_published_at", "last_published_at", "go_live_at",
-                        "expire_at", "expired", "locked", "locked_at"}
+WAGTAIL_MIXIN_FIELDS = {
+    "live",
+    "has_unpublished_changes",
+    "first_published_at",
+    "last_published_at",
+    "go_live_at",
+    "expire_at",
+    "expired",
+    "locked",
+    "locked_at",
+}
 
 
 def test_userbar_accessibility_checker_runs_the_full_axe_rule_set(tree, superuser_client):
@@ -34,8 +38,19 @@ def test_userbar_accessibility_checker_runs_the_full_axe_rule_set(tree, superuse
 
 
 @pytest.mark.parametrize(
-    "key", ["home", "offices", "office", "organizations", "organization", "statements", "statement",
-            "announcements", "announcement", "standard"]
+    "key",
+    [
+        "home",
+        "offices",
+        "office",
+        "organizations",
+        "organization",
+        "statements",
+        "statement",
+        "announcements",
+        "announcement",
+        "standard",
+    ],
 )
 def test_every_page_type_has_a_preview(tree, key, superuser):
     page = tree[key]
@@ -65,10 +80,17 @@ def editable_fields(model):
         yield field
 
 
-@pytest.mark.parametrize("model", [m for app in OUR_APPS for m in apps.get_app_config(app).get_models() if m._meta.model_name != "user"], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "model",
+    [m for app in OUR_APPS for m in apps.get_app_config(app).get_models() if m._meta.model_name != "user"],
+    ids=lambda m: m.__name__,
+)
 def test_every_field_says_what_it_is_for(model):
-    missing = [f.name for f in editable_fields(model) if f.model._meta.app_label in OUR_APPS and not f.help_text
-               and f.name not in WAGTAIL_MIXIN_FIELDS]
+    missing = [
+        f.name
+        for f in editable_fields(model)
+        if f.model._meta.app_label in OUR_APPS and not f.help_text and f.name not in WAGTAIL_MIXIN_FIELDS
+    ]
     assert not missing, f"{model.__name__}: no help text on {missing}"
 
 
@@ -92,9 +114,13 @@ def test_dashboard_tells_a_moderator_what_awaits_review(tree, django_user_model)
 
 @pytest.mark.parametrize(
     "parent_key, app, model",
-    [("home", "dei_portal", "standardpage"), ("offices", "offices", "officepage"),
-     ("organizations", "offices", "organizationpage"), ("statements", "dei_portal", "statementpage"),
-     ("announcements", "announcements", "announcementpage")],
+    [
+        ("home", "dei_portal", "standardpage"),
+        ("offices", "offices", "officepage"),
+        ("organizations", "offices", "organizationpage"),
+        ("statements", "dei_portal", "statementpage"),
+        ("announcements", "announcements", "announcementpage"),
+    ],
 )
 def test_each_field_appears_once_in_the_editor(superuser_client, tree, parent_key, app, model):
     """Two inputs with one name would silently drop what the editor typed into the first."""
@@ -105,7 +131,8 @@ def test_each_field_appears_once_in_the_editor(superuser_client, tree, parent_ke
     html = superuser_client.get(reverse("wagtailadmin_pages:add", args=[app, model, tree[parent_key].pk])).content
     form = BeautifulSoup(html, "html.parser").select_one("form#page-edit-form")
     names = Counter(
-        field["name"] for field in form.select("input[name], textarea[name], select[name]")
+        field["name"]
+        for field in form.select("input[name], textarea[name], select[name]")
         if field.get("type") not in ("hidden", "radio", "checkbox", "submit")
     )
     assert [name for name, count in names.items() if count > 1] == []

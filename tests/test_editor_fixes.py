@@ -236,7 +236,9 @@ def upload_error(response, multiple):
         ("documents", "slides.pptx", docx_bytes(), "PowerPoint (.pptx)", "a Word document"),
     ],
 )
-def test_one_message_for_contents_that_do_not_match_the_name(uploader, kind, name, content, kind_name, looks_like, multiple):
+def test_one_message_for_contents_that_do_not_match_the_name(
+    uploader, kind, name, content, kind_name, looks_like, multiple
+):
     message = upload_error(post_upload(uploader, kind, name, content, multiple), multiple)
     match = MISMATCH.match(message)
     assert match, message
@@ -278,7 +280,9 @@ def unwritable_media(request, settings, tmp_path):
 
 
 @pytest.mark.parametrize("multiple", [False, True], ids=["add form", "multiple uploader"])
-@pytest.mark.parametrize("kind, name, content", [("images", "photo.png", png_bytes()), ("documents", "poster.pdf", pdf_bytes())])
+@pytest.mark.parametrize(
+    "kind, name, content", [("images", "photo.png", png_bytes()), ("documents", "poster.pdf", pdf_bytes())]
+)
 def test_an_unwritable_media_folder_is_a_form_error(superuser_client, unwritable_media, kind, name, content, multiple):
     response = post_upload(superuser_client, kind, name, content, multiple)
     assert MEDIA_UNWRITABLE in upload_error(response, multiple)

@@ -108,7 +108,10 @@ def set_password_through(link, base_url):
     assert response.status_code == 200 and form.select_one("[name=new_password1]"), response.content[:2000]
     path = response.redirect_chain[-1][0] if response.redirect_chain else urlsplit(link).path
     done = client.post(
-        path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True, HTTP_HOST=urlsplit(link).netloc
+        path,
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+        HTTP_HOST=urlsplit(link).netloc,
     )
     assert done.status_code == 200 and done.redirect_chain[-1][0] == reverse("wagtailadmin_password_reset_complete")
 
@@ -116,8 +119,15 @@ def set_password_through(link, base_url):
 def test_invitation_links_set_a_password_and_sign_in(base_url, superuser_client, django_user_model):
     response = superuser_client.post(
         "/admin/users/new/",
-        {"username": "newcomer", "email": "newcomer@example.edu", "first_name": "New", "last_name": "Comer",
-         "password1": "", "password2": "", "groups": [Group.objects.get(name="Editors").pk]},
+        {
+            "username": "newcomer",
+            "email": "newcomer@example.edu",
+            "first_name": "New",
+            "last_name": "Comer",
+            "password1": "",
+            "password2": "",
+            "groups": [Group.objects.get(name="Editors").pk],
+        },
     )
     assert response.status_code == 302
     (invitation,) = mails_to("newcomer@example.edu")
@@ -150,7 +160,9 @@ def test_password_reset_link_leads_to_the_set_password_form(base_url, editor):
 
 def submit(editor, office):
     data = office_form(office.audience, title="Office of Diversity Programs (MD)", slug=office.slug)
-    response = signed_in(editor).post(reverse("wagtailadmin_pages:edit", args=[office.pk]), {**data, "action-submit": "submit"})
+    response = signed_in(editor).post(
+        reverse("wagtailadmin_pages:edit", args=[office.pk]), {**data, "action-submit": "submit"}
+    )
     assert response.status_code == 302, response.content[:2000]
     return WorkflowState.objects.get(base_content_type__model="page", object_id=str(office.pk), status="in_progress")
 
@@ -168,7 +180,10 @@ def test_submission_emails_link_to_preview_edit_and_preferences(base_url, tree, 
     paths = {urlsplit(link).path for link in found}
     office = tree["office"]
     assert {
-        reverse("wagtailadmin_pages:workflow_preview", args=[office.pk, WorkflowState.objects.get().current_task_state.task_id]),
+        reverse(
+            "wagtailadmin_pages:workflow_preview",
+            args=[office.pk, WorkflowState.objects.get().current_task_state.task_id],
+        ),
         reverse("wagtailadmin_pages:edit", args=[office.pk]),
         reverse("wagtailadmin_account"),
     } <= paths
@@ -258,18 +273,32 @@ def production_base_url(**env):
     clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "WAGTAILADMIN_BASE_URL"}}
     code = "import dei_portal.settings.production as s; print(s.WAGTAILADMIN_BASE_URL)"
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**clean, **PRODUCTION, **env}, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 @pytest.mark.parametrize(
     "value",
-    [None, "", "dei.example.edu", "ftp://dei.example.edu", "https://dei.example.edu/admin/", "https://dei.example.edu/?x=1"],
+    [
+        None,
+        "",
+        "dei.example.edu",
+        "ftp://dei.example.edu",
+        "https://dei.example.edu/admin/",
+        "https://dei.example.edu/?x=1",
+    ],
 )
 def test_production_refuses_to_start_without_its_public_address(value):
     result = production_base_url(**({} if value is None else {"WAGTAILADMIN_BASE_URL": value}))
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr and "Set WAGTAILADMIN_BASE_URL" in result.stderr, result.stderr[-2000:]
+    assert "ImproperlyConfigured" in result.stderr and "Set WAGTAILADMIN_BASE_URL" in result.stderr, result.stderr[
+        -2000:
+    ]
 
 
 def test_production_refuses_an_address_it_would_not_answer():
@@ -279,7 +308,10 @@ def test_production_refuses_an_address_it_would_not_answer():
 
 @pytest.mark.parametrize(
     "value, expected",
-    [("https://dei.example.edu", "https://dei.example.edu"), ("https://dei.example.edu:8443/", "https://dei.example.edu:8443")],
+    [
+        ("https://dei.example.edu", "https://dei.example.edu"),
+        ("https://dei.example.edu:8443/", "https://dei.example.edu:8443"),
+    ],
 )
 def test_production_takes_a_public_address(value, expected):
     result = production_base_url(WAGTAILADMIN_BASE_URL=value)
@@ -288,9 +320,15 @@ def test_production_takes_a_public_address(value, expected):
 
 
 def test_make_serve_names_the_missing_public_address():
-    env = {k: v for k, v in os.environ.items() if k not in ("WAGTAILADMIN_BASE_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("WAGTAILADMIN_BASE_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
     result = subprocess.run(
-        ["make", "--no-print-directory", "serve-env"], cwd=ROOT, env={**env, **PRODUCTION}, capture_output=True, text=True
+        ["make", "--no-print-directory", "serve-env"],
+        cwd=ROOT,
+        env={**env, **PRODUCTION},
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0 and "set WAGTAILADMIN_BASE_URL in the environment" in result.stderr
 
@@ -301,7 +339,9 @@ def test_development_links_follow_port():
     env["DJANGO_SETTINGS_MODULE"] = "dei_portal.settings.dev"
 
     def dev(**extra):
-        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**env, **extra}, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env={**env, **extra}, capture_output=True, text=True
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         return result.stdout.split()[-1]
 
@@ -328,10 +368,18 @@ def test_make_run_serves_and_links_on_the_same_port(tmp_path, how, env, expected
         "install migrate demo: ;\n"
         "run: ; @echo serves=$(PORT) links=$$WAGTAILADMIN_BASE_URL\n"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in ("WAGTAILADMIN_BASE_URL", "PORT", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("WAGTAILADMIN_BASE_URL", "PORT", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
     result = subprocess.run(
         ["make", "--no-print-directory", "-s", "-f", str(makefile), "-o", ".venv/bin/.installed", *how],
-        cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     port = "8123" if "8123" in expected else "8000"

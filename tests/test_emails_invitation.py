@@ -33,8 +33,15 @@ def invite(client, username="newcomer"):
     """A site administrator adds a user without a password, as the admin's form posts it."""
     response = client.post(
         "/admin/users/new/",
-        {"username": username, "email": f"{username}@example.edu", "first_name": "Nia", "last_name": "Comer",
-         "password1": "", "password2": "", "groups": [Group.objects.get(name="Editors").pk]},
+        {
+            "username": username,
+            "email": f"{username}@example.edu",
+            "first_name": "Nia",
+            "last_name": "Comer",
+            "password1": "",
+            "password2": "",
+            "groups": [Group.objects.get(name="Editors").pk],
+        },
     )
     assert response.status_code == 302, response.content[:2000]
     (invitation,) = mails_to(f"{username}@example.edu")
@@ -59,7 +66,10 @@ def choose_password(client, response, link):
     """Submit the set-password form the response shows (on the set-password URL it redirected to)."""
     path = response.redirect_chain[-1][0] if response.redirect_chain else urlsplit(link).path
     return client.post(
-        path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True, HTTP_HOST=urlsplit(link).netloc
+        path,
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+        HTTP_HOST=urlsplit(link).netloc,
     )
 
 

@@ -24,8 +24,7 @@ def production_settings(**environ):
     """The production settings as a fresh process reads them: (returncode, settings or stderr)."""
     names = ["SECURE_SSL_REDIRECT", "EMAIL_USE_TLS", "CSP_REPORT_ONLY", "EMAIL_PORT", "SECURE_HSTS_SECONDS"]
     code = (
-        "import json, dei_portal.settings.production as s;"
-        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
+        f"import json, dei_portal.settings.production as s;print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
     )
     env = {key: value for key, value in os.environ.items() if key not in (*names, "DJANGO_SETTINGS_MODULE")}
     env.update(PRODUCTION, **environ)
@@ -129,11 +128,16 @@ def gunicorn_config(**environ):
         "import json, runpy, sys; g = runpy.run_path(sys.argv[1]);"
         "print(json.dumps({n: g.get(n) for n in ('bind', 'workers', 'accesslog', 'control_socket_disable', 'max_requests')}))"
     )
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("GUNICORN_", "WEB_CONCURRENCY", "PORT"))}
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("GUNICORN_", "WEB_CONCURRENCY", "PORT"))
+    }
     env.update(environ)
     done = subprocess.run(
         [sys.executable, "-c", code, str(ROOT / "dei_portal" / "operations" / "gunicorn_conf.py")],
-        cwd="/", env=env, capture_output=True, text=True,
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
     )
     return done.returncode, json.loads(done.stdout) if done.returncode == 0 else done.stderr
 
@@ -141,10 +145,18 @@ def gunicorn_config(**environ):
 def test_the_gunicorn_configuration_reads_the_environment_through_the_helper():
     assert gunicorn_config() == (
         0,
-        {"bind": ["127.0.0.1:8000"], "workers": 2, "accesslog": "-", "control_socket_disable": None, "max_requests": 1000},
+        {
+            "bind": ["127.0.0.1:8000"],
+            "workers": 2,
+            "accesslog": "-",
+            "control_socket_disable": None,
+            "max_requests": 1000,
+        },
     )
     code, config = gunicorn_config(
-        GUNICORN_BIND="127.0.0.1:9001, 10.0.0.5:9001", WEB_CONCURRENCY="4", GUNICORN_ACCESS_LOG="OFF",
+        GUNICORN_BIND="127.0.0.1:9001, 10.0.0.5:9001",
+        WEB_CONCURRENCY="4",
+        GUNICORN_ACCESS_LOG="OFF",
         GUNICORN_CONTROL_SOCKET="no",
     )
     assert code == 0
@@ -152,14 +164,18 @@ def test_the_gunicorn_configuration_reads_the_environment_through_the_helper():
     assert config["accesslog"] is None and config["control_socket_disable"] is True
 
 
-@pytest.mark.parametrize("name, value", [("WEB_CONCURRENCY", "two"), ("GUNICORN_MAX_REQUESTS", "-1"), ("GUNICORN_LOG_LEVEL", "loud")])
+@pytest.mark.parametrize(
+    "name, value", [("WEB_CONCURRENCY", "two"), ("GUNICORN_MAX_REQUESTS", "-1"), ("GUNICORN_LOG_LEVEL", "loud")]
+)
 def test_a_bad_gunicorn_value_refuses_to_start_with_its_name(name, value):
     code, stderr = gunicorn_config(**{name: value})
     assert code != 0
     assert f"{name}={value!r}" in stderr
 
 
-@pytest.mark.parametrize("name, value", [("PAGE_CACHE", "maybe"), ("AXES_FAILURE_LIMIT", "five"), ("LOG_FORMAT", "xml")])
+@pytest.mark.parametrize(
+    "name, value", [("PAGE_CACHE", "maybe"), ("AXES_FAILURE_LIMIT", "five"), ("LOG_FORMAT", "xml")]
+)
 def test_a_bad_shared_setting_refuses_to_start_with_its_name(name, value):
     """base.py, under every environment's settings, reads through the same helper."""
     code, stderr = production_settings(**{name: value})

@@ -36,8 +36,9 @@ def news(tree):
         event_location="Room 101, Farrell Building; east entrance",
     )
     town_hall.save_revision().publish()
-    policy = AnnouncementPageFactory(parent=index, title="New leave policy", date=datetime.date(2026, 11, 10),
-                                     summary="What changes in January.")
+    policy = AnnouncementPageFactory(
+        parent=index, title="New leave policy", date=datetime.date(2026, 11, 10), summary="What changes in January."
+    )
     policy.save_revision().publish()
     town_hall.refresh_from_db()
     policy.refresh_from_db()
@@ -98,7 +99,10 @@ def test_rss_lists_announcements_newest_first_with_their_details(client, news):
     assert channel.findtext("link") == "http://localhost/announcements/"
     items = channel.findall("item")
     assert [item.findtext("title") for item in items] == [
-        "Town hall: Q&A <live> & open", "New leave policy", "Lecture on health equity"]
+        "Town hall: Q&A <live> & open",
+        "New leave policy",
+        "Lecture on health equity",
+    ]
     first = items[0]
     town_hall = news["town_hall"]
     assert first.findtext("link") == "http://localhost/announcements/town-hall-qa-live-open/"
@@ -108,7 +112,9 @@ def test_rss_lists_announcements_newest_first_with_their_details(client, news):
     assert guid.get("isPermaLink") == "false"
     assert guid.text == f"tag:localhost,{town_hall.first_published_at.year}:announcement-{town_hall.pk}"
     # Dated on its announcement date (it was published on another day), in the site's time zone.
-    assert email.utils.parsedate_to_datetime(first.findtext("pubDate")) == datetime.datetime(2026, 11, 20, tzinfo=CHICAGO)
+    assert email.utils.parsedate_to_datetime(first.findtext("pubDate")) == datetime.datetime(
+        2026, 11, 20, tzinfo=CHICAGO
+    )
 
 
 def test_feed_text_is_escaped_once(client, news):
@@ -136,20 +142,29 @@ def test_atom_feed_has_the_same_entries(client, news):
     assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "http://testserver/announcements/feed/atom/"
     entries = feed.findall(f"{ATOM}entry")
     assert [entry.findtext(f"{ATOM}title") for entry in entries] == [
-        "Town hall: Q&A <live> & open", "New leave policy", "Lecture on health equity"]
+        "Town hall: Q&A <live> & open",
+        "New leave policy",
+        "Lecture on health equity",
+    ]
     entry, town_hall = entries[0], news["town_hall"]
-    assert entry.findtext(f"{ATOM}id") == f"tag:localhost,{town_hall.first_published_at.year}:announcement-{town_hall.pk}"
+    assert (
+        entry.findtext(f"{ATOM}id") == f"tag:localhost,{town_hall.first_published_at.year}:announcement-{town_hall.pk}"
+    )
     assert entry.find(f"{ATOM}link").get("href") == "http://localhost/announcements/town-hall-qa-live-open/"
     summary = entry.find(f"{ATOM}summary")
     assert summary.get("type") == "html" and html.unescape(summary.text) == town_hall.summary
     assert entry.find(f"{ATOM}category").get("term") == "Community & culture"
-    assert datetime.datetime.fromisoformat(entry.findtext(f"{ATOM}published")) == datetime.datetime(2026, 11, 20, tzinfo=CHICAGO)
+    assert datetime.datetime.fromisoformat(entry.findtext(f"{ATOM}published")) == datetime.datetime(
+        2026, 11, 20, tzinfo=CHICAGO
+    )
     assert datetime.datetime.fromisoformat(entry.findtext(f"{ATOM}updated")) == town_hall.last_published_at
 
 
 def test_feeds_hold_the_newest_twenty(client, tree):
     for day in range(1, 26):
-        AnnouncementPageFactory(parent=tree["announcements"], title=f"Update {day:02d}", date=datetime.date(2026, 10, day))
+        AnnouncementPageFactory(
+            parent=tree["announcements"], title=f"Update {day:02d}", date=datetime.date(2026, 10, day)
+        )
     expected = ["Lecture on health equity"] + [f"Update {day:02d}" for day in range(25, 6, -1)]
     assert [item.findtext("title") for item in rss(client).findall("channel/item")] == expected
     assert [entry.findtext(f"{ATOM}title") for entry in atom(client).findall(f"{ATOM}entry")] == expected
@@ -195,8 +210,11 @@ def test_calendar_lists_only_announcements_with_events(client, news):
 
 
 def test_calendar_events_in_start_order_with_optional_end(client, news):
-    AnnouncementPageFactory(parent=news["announcements"], title="Early breakfast",
-                            event_start=datetime.datetime(2026, 11, 30, 7, 0, tzinfo=CHICAGO))
+    AnnouncementPageFactory(
+        parent=news["announcements"],
+        title="Early breakfast",
+        event_start=datetime.datetime(2026, 11, 30, 7, 0, tzinfo=CHICAGO),
+    )
     found = events(ics(client))
     assert [event["SUMMARY"] for event in found] == ["Early breakfast", "Town hall: Q&A <live> & open"]
     assert "DTEND" not in found[0] and "LOCATION" not in found[0]

@@ -26,7 +26,6 @@ from offices.models import OfficePage
 from tests.conftest import office_form as shared_office_form
 
 
-
 class _Recorder(BaseHTTPRequestHandler):
     def _record(self):
         self.server.requests.append((self.command, self.path, self.headers.get("Host")))
@@ -91,8 +90,16 @@ def test_frontend_cache_urls_configure_one_http_backend_per_proxy(monkeypatch):
     configured = runpy.run_module("dei_portal.settings.base")
     assert "wagtail.contrib.frontend_cache" in configured["INSTALLED_APPS"]
     assert configured["WAGTAILFRONTENDCACHE"] == {
-        "proxy1": {"BACKEND": "dei_portal.core.frontend_cache.HTTPBackend", "LOCATION": "http://127.0.0.1:6081", "TIMEOUT": 0.5},
-        "proxy2": {"BACKEND": "dei_portal.core.frontend_cache.HTTPBackend", "LOCATION": "http://10.0.0.5:6081", "TIMEOUT": 0.5},
+        "proxy1": {
+            "BACKEND": "dei_portal.core.frontend_cache.HTTPBackend",
+            "LOCATION": "http://127.0.0.1:6081",
+            "TIMEOUT": 0.5,
+        },
+        "proxy2": {
+            "BACKEND": "dei_portal.core.frontend_cache.HTTPBackend",
+            "LOCATION": "http://10.0.0.5:6081",
+            "TIMEOUT": 0.5,
+        },
     }
 
 
@@ -105,7 +112,9 @@ def test_without_frontend_cache_urls_no_proxy_is_configured(monkeypatch):
 # --- what is sent, and when -----------------------------------------------------------------
 
 
-def test_publishing_a_page_purges_it_at_once_and_bans_every_page_on_commit(proxy, tree, django_capture_on_commit_callbacks):
+def test_publishing_a_page_purges_it_at_once_and_bans_every_page_on_commit(
+    proxy, tree, django_capture_on_commit_callbacks
+):
     office = tree["office"]
     with django_capture_on_commit_callbacks() as callbacks:
         office.title = "Office of Diversity Programs and Inclusion"
@@ -125,11 +134,15 @@ def test_publishing_a_page_purges_it_at_once_and_bans_every_page_on_commit(proxy
 def test_unpublishing_a_page_purges_it_and_bans_every_page(proxy, tree, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         tree["organization"].unpublish()
-    assert ("PURGE", tree["organization"].relative_url(Site.objects.get(is_default_site=True)), "localhost") in purges(proxy)
+    assert ("PURGE", tree["organization"].relative_url(Site.objects.get(is_default_site=True)), "localhost") in purges(
+        proxy
+    )
     assert len(bans(proxy)) == 1
 
 
-def test_publishing_through_the_admin_bans_every_page(proxy, tree, superuser_client, django_capture_on_commit_callbacks):
+def test_publishing_through_the_admin_bans_every_page(
+    proxy, tree, superuser_client, django_capture_on_commit_callbacks
+):
     office = tree["office"]
     with django_capture_on_commit_callbacks(execute=True):
         response = superuser_client.post(

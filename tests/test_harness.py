@@ -196,8 +196,9 @@ def test_server_logs_waits_and_stops_everything_it_forked(tmp_path):
 
 
 def test_server_that_exits_early_is_reported_with_its_log(tmp_path):
-    server = Server("broken", [sys.executable, "-c", "print('no database'); raise SystemExit(3)"],
-                    log_path=tmp_path / "broken.log")
+    server = Server(
+        "broken", [sys.executable, "-c", "print('no database'); raise SystemExit(3)"], log_path=tmp_path / "broken.log"
+    )
     server.start()
     with pytest.raises(HarnessError) as raised:
         server.wait_until(lambda: False, 20)
@@ -273,12 +274,21 @@ def test_django_call_runs_a_function_inside_django():
 def test_postgres_url_round_trip():
     server, name = PostgresServer.from_url("postgres://us%40er:p%3Ass@db.example:6543/my%20db")
     assert (server.host, server.port, server.user, server.password, name) == (
-        "db.example", 6543, "us@er", "p:ss", "my db"
+        "db.example",
+        6543,
+        "us@er",
+        "p:ss",
+        "my db",
     )
     assert server.url(name) == "postgres://us%40er:p%3Ass@db.example:6543/my%20db"
     env = server.libpq_env(name, base={})
-    assert env == {"PGHOST": "db.example", "PGPORT": "6543", "PGUSER": "us@er", "PGDATABASE": "my db",
-                   "PGPASSWORD": "p:ss"}
+    assert env == {
+        "PGHOST": "db.example",
+        "PGPORT": "6543",
+        "PGUSER": "us@er",
+        "PGDATABASE": "my db",
+        "PGPASSWORD": "p:ss",
+    }
     with pytest.raises(HarnessError):
         PostgresServer.from_url("sqlite:///db.sqlite3")
 

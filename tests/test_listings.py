@@ -18,8 +18,9 @@ def many(tree):
     index = tree["announcements"]
     policies = AnnouncementCategoryFactory(name="Policies", slug="policies")
     for day in range(1, 13):
-        AnnouncementPageFactory(parent=index, title=f"Policy update {day:02d}", category=policies,
-                                date=datetime.date(2026, 10, day))
+        AnnouncementPageFactory(
+            parent=index, title=f"Policy update {day:02d}", category=policies, date=datetime.date(2026, 10, day)
+        )
     return index
 
 
@@ -99,5 +100,7 @@ def test_announcement_past_expiry_leaves_the_listing_at_once(client, tree):
 
     from announcements.models import AnnouncementPage
 
-    AnnouncementPage.objects.filter(pk=tree["announcement"].pk).update(expire_at=timezone.now() - datetime.timedelta(seconds=1))
+    AnnouncementPage.objects.filter(pk=tree["announcement"].pk).update(
+        expire_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
     assert "Lecture on health equity" not in client.get("/announcements/").content.decode()

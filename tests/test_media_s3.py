@@ -158,7 +158,12 @@ def test_images_and_documents_on_s3(s3, client, superuser, home):
     # A page that shows it: its renditions are made from the original in the bucket, stored in
     # the bucket, and linked with plain (unsigned, cacheable) URLs.
     body = json.dumps(
-        [{"type": "figure", "value": {"image": {"image": image.pk, "alt_text": "The poster", "decorative": False}, "caption": ""}}]
+        [
+            {
+                "type": "figure",
+                "value": {"image": {"image": image.pk, "alt_text": "The poster", "decorative": False}, "caption": ""},
+            }
+        ]
     )
     page = StandardPageFactory(parent=home, title="Poster page", body=body)
     client.logout()
@@ -206,7 +211,9 @@ def test_images_and_documents_on_s3(s3, client, superuser, home):
 def test_private_document_on_s3_is_refused_to_anonymous_visitors(s3, client, superuser):
     private = Collection.get_first_root_node().add_child(name="Staff only")
     CollectionViewRestriction.objects.create(collection=private, restriction_type=CollectionViewRestriction.LOGIN)
-    document = Document.objects.create(title="Budget", collection=private, file=ContentFile(pdf_bytes(), name="budget.pdf"))
+    document = Document.objects.create(
+        title="Budget", collection=private, file=ContentFile(pdf_bytes(), name="budget.pdf")
+    )
     assert document.file.name in keys(s3)
 
     response = client.get(document.url)

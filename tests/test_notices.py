@@ -16,7 +16,9 @@ def notices_on(client, url="/"):
 def test_notices_show_on_every_page_in_editor_order(client, tree):
     SiteNotice.objects.all().delete()
     second = SiteNoticeFactory(heading="Information for our community", sort_order=2)
-    first = SiteNoticeFactory(heading="Announcements", sort_order=1, link_page=tree["announcements"], link_text="See all")
+    first = SiteNoticeFactory(
+        heading="Announcements", sort_order=1, link_page=tree["announcements"], link_text="See all"
+    )
     for url in ("/", tree["office"].url, tree["announcement"].url, tree["standard"].url):
         notices = notices_on(client, url)
         assert [n.select_one(".site-notice__heading").get_text() for n in notices] == [first.heading, second.heading]
@@ -64,7 +66,12 @@ def admin(superuser_client):
 
 def test_editors_create_notices_in_the_admin_and_bad_links_are_refused(admin, tree):
     add = reverse("wagtailsnippets_announcements_sitenotice:add")
-    bad = {"heading": "Road closure", "text": "Euclid Ave. is closed.", "link_url": "https://example.edu/roads", "link_text": ""}
+    bad = {
+        "heading": "Road closure",
+        "text": "Euclid Ave. is closed.",
+        "link_url": "https://example.edu/roads",
+        "link_text": "",
+    }
     response = admin.post(add, bad)
     assert response.status_code == 200
     assert "A link needs link text." in response.content.decode()

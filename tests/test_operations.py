@@ -45,11 +45,11 @@ def closed_port():
 
 def run_python(code, **env):
     """Run ``code`` in a fresh interpreter (settings are read once per process)."""
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "LOG_FORMAT"}}
+    base = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "LOG_FORMAT"}
+    }
     base.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
@@ -97,7 +97,9 @@ def test_healthz_answers_head_but_refuses_writes(client, db):
 
 
 def test_healthz_answers_503_when_the_database_raises(client, db):
-    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=OperationalError("server closed the connection")):
+    with mock.patch.object(
+        BaseDatabaseWrapper, "ensure_connection", side_effect=OperationalError("server closed the connection")
+    ):
         response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
@@ -123,7 +125,10 @@ def test_healthz_answers_503_when_the_database_port_is_closed():
     assert result.returncode == 0, result.stderr[-3000:]
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["code"] == 503
-    assert answer["body"] == {"status": "error", "checks": {"database": {"status": "unavailable", "ms": answer["body"]["checks"]["database"]["ms"]}}}
+    assert answer["body"] == {
+        "status": "error",
+        "checks": {"database": {"status": "unavailable", "ms": answer["body"]["checks"]["database"]["ms"]}},
+    }
     assert "no-store" in answer["cc"]
 
 
@@ -301,7 +306,9 @@ def test_production_settings_refuse_to_load_without_their_environment(missing):
 
 def test_make_serve_names_what_is_missing_before_starting_anything():
     # (no MAKEFLAGS: under `make -j test`, prerequisites could start before the check)
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
     result = subprocess.run(
         ["make", "--no-print-directory", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )

@@ -95,8 +95,10 @@ def test_static_files_are_fingerprinted_compressed_and_cached_for_a_year(tmp_pat
     settings.STATIC_ROOT = tmp_path
     settings.WHITENOISE_USE_FINDERS = False
     settings.WHITENOISE_AUTOREFRESH = False
-    storages = {**settings.STORAGES,
-                "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
     with override_settings(STORAGES=storages):
         call_command("collectstatic", "--noinput", stdout=io.StringIO())
         from django.templatetags.static import static

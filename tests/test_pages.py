@@ -2,8 +2,8 @@
 
 import pytest
 from bs4 import BeautifulSoup
-from wagtail.images.tests.utils import get_test_image_file
 from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 
@@ -20,8 +20,16 @@ def soup(response):
     "key, template, expected",
     [
         ("home", "dei_portal/home_page.html", ["Office of Diversity Programs", "Connections", "We mean it."]),
-        ("offices", "offices/audience_index_page.html", ["Office of Diversity Programs", "For students and faculty of the MD program"]),
-        ("office", "offices/office_page.html", ["Office of Diversity Programs", "https://office-of-diversity-programs.example.edu/"]),
+        (
+            "offices",
+            "offices/audience_index_page.html",
+            ["Office of Diversity Programs", "For students and faculty of the MD program"],
+        ),
+        (
+            "office",
+            "offices/office_page.html",
+            ["Office of Diversity Programs", "https://office-of-diversity-programs.example.edu/"],
+        ),
         ("organizations", "offices/audience_index_page.html", ["Connections"]),
         ("organization", "offices/organization_page.html", ["Connections", "Audience: Students"]),
         ("statements", "dei_portal/statement_index_page.html", ["The Dean&#x27;s commitment"]),
@@ -86,7 +94,9 @@ def test_one_index_of_each_kind_per_home(tree):
 
 @pytest.fixture
 def picture(db):
-    return get_image_model().objects.create(title="Campus", description="Students outside the library", file=get_test_image_file())
+    return get_image_model().objects.create(
+        title="Campus", description="Students outside the library", file=get_test_image_file()
+    )
 
 
 def test_title_tag_comes_from_seo_title(client, tree):

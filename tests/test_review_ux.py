@@ -24,11 +24,13 @@ from .conftest import login_verified, office_form
 
 PASSWORD = "a-long-enough-password-1"
 XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def member(django_user_model, username, *groups):
-    user = django_user_model.objects.create_user(username, f"{username}@example.edu", PASSWORD, first_name=username.title())
+    user = django_user_model.objects.create_user(
+        username, f"{username}@example.edu", PASSWORD, first_name=username.title()
+    )
     user.groups.set([Group.objects.get(name=name) for name in groups])
     return user
 
@@ -60,8 +62,16 @@ def submit_office(editor, office, **changes):
 def submit_notice(editor, notice, **changes):
     client = Client()
     client.force_login(editor)
-    data = {"heading": notice.heading, "text": notice.text, "link_page": "", "link_url": "", "link_text": "",
-            "go_live_at": "", "expire_at": "", **changes}
+    data = {
+        "heading": notice.heading,
+        "text": notice.text,
+        "link_page": "",
+        "link_url": "",
+        "link_text": "",
+        "go_live_at": "",
+        "expire_at": "",
+        **changes,
+    }
     url = reverse("wagtailsnippets_announcements_sitenotice:edit", args=[notice.pk])
     response = client.post(url, {**data, "action-submit": "submit"})
     assert response.status_code == 302, response.content[:1000]
@@ -77,7 +87,10 @@ def dashboard_buttons(client):
     rows = {}
     for row in panel.select("tbody tr") if panel else []:
         title = row.select_one("td.title").get_text(strip=True)
-        rows[title] = {b.get_text(strip=True): b["data-workflow-action-url"] for b in row.select("button[data-workflow-action-url]")}
+        rows[title] = {
+            b.get_text(strip=True): b["data-workflow-action-url"]
+            for b in row.select("button[data-workflow-action-url]")
+        }
         assert all(b.has_attr("data-launch-modal") for b in row.select("button[data-workflow-action-url]"))
     return rows
 
@@ -160,7 +173,10 @@ def test_approving_a_scheduled_page_says_when_it_goes_live(editor, moderator, tr
 
     messages = shown_messages(act(client, url))
     assert messages == [
-        ("success", "'Office of Diversity Programs (MD)' approved and scheduled to go live on 1 March 2027, 09:15 Central Time.")
+        (
+            "success",
+            "'Office of Diversity Programs (MD)' approved and scheduled to go live on 1 March 2027, 09:15 Central Time.",
+        )
     ]
     office = OfficePage.objects.get(pk=office.pk)
     assert office.title == "Office of Diversity Programs"  # the live version stays until then
@@ -179,7 +195,9 @@ def test_requesting_changes_says_nothing_was_published(editor, moderator, tree):
     assert (dialog["comment"], dialog["button"]) == ("Comment (optional)", "Request changes")
 
     messages = shown_messages(act(client, url, comment="Please keep the official name."))
-    assert messages == [("success", "Changes requested to 'Too long a name for the office'. This version was not published.")]
+    assert messages == [
+        ("success", "Changes requested to 'Too long a name for the office'. This version was not published.")
+    ]
     assert OfficePage.objects.get(pk=office.pk).title == "Office of Diversity Programs"
     task_state.refresh_from_db()
     assert (task_state.status, task_state.comment) == ("rejected", "Please keep the official name.")
@@ -188,7 +206,7 @@ def test_requesting_changes_says_nothing_was_published(editor, moderator, tree):
 
 @pytest.fixture
 def two_step_workflow(db):
-    """"Moderators approval", then a second step for the Moderators group."""
+    """ "Moderators approval", then a second step for the Moderators group."""
     workflow = Workflow.objects.get(name="Moderators approval")
     second = GroupApprovalTask.objects.create(name="Dean's office sign-off")
     second.groups.set([Group.objects.get(name="Moderators")])
@@ -208,7 +226,9 @@ def test_approving_a_step_before_another_says_where_it_goes_next(editor, moderat
     assert dialog["button"] == "Approve"
 
     messages = shown_messages(act(client, url))
-    assert messages == [("success", "'Office of Diversity Programs (MD)' approved; it now goes to 'Dean's office sign-off' for review.")]
+    assert messages == [
+        ("success", "'Office of Diversity Programs (MD)' approved; it now goes to 'Dean's office sign-off' for review.")
+    ]
     assert OfficePage.objects.get(pk=office.pk).title == "Office of Diversity Programs"
     state = WorkflowState.objects.get(object_id=str(office.pk), status="in_progress")
     assert state.current_task_state.task.pk == two_step_workflow.pk
@@ -241,7 +261,9 @@ def test_requesting_changes_to_a_notice(editor, moderator, tree):
     client = verified_client(moderator)
     url = dashboard_buttons(client)["Announcements"]["Request changes"]
     assert open_dialog(client, url)["heading"] == "Request changes to 'Announcements'?"
-    assert shown_messages(act(client, url)) == [("success", "Changes requested to 'Announcements'. This version was not published.")]
+    assert shown_messages(act(client, url)) == [
+        ("success", "Changes requested to 'Announcements'. This version was not published.")
+    ]
     assert SiteNotice.objects.get(pk=notice.pk).text == "Campus news and more."
 
 
@@ -284,7 +306,9 @@ def test_an_action_the_task_does_not_offer_is_refused(editor, moderator, tree):
     assert TaskState.objects.get(pk=task_state.pk).status == TaskState.STATUS_IN_PROGRESS
 
 
-def test_a_step_someone_else_already_approved_says_nothing_was_changed(editor, moderator, tree, two_step_workflow, django_user_model):
+def test_a_step_someone_else_already_approved_says_nothing_was_changed(
+    editor, moderator, tree, two_step_workflow, django_user_model
+):
     office = tree["office"]
     first_step = submit_office(editor, office, title="Office of Diversity Programs (MD)")
     client = verified_client(moderator)
@@ -295,7 +319,9 @@ def test_a_step_someone_else_already_approved_says_nothing_was_changed(editor, m
     second_step = WorkflowState.objects.get(object_id=str(office.pk), status="in_progress").current_task_state
 
     messages = shown_messages(act(client, url))
-    assert messages == [("error", "'Office of Diversity Programs (MD)' is no longer awaiting this review. Nothing was changed.")]
+    assert messages == [
+        ("error", "'Office of Diversity Programs (MD)' is no longer awaiting this review. Nothing was changed.")
+    ]
     assert TaskState.objects.get(pk=first_step.pk).finished_by == other
     assert TaskState.objects.get(pk=second_step.pk).status == TaskState.STATUS_IN_PROGRESS
     assert OfficePage.objects.get(pk=office.pk).title == "Office of Diversity Programs"

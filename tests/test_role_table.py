@@ -7,7 +7,6 @@ leave the database and the public site unchanged; allowed ones work.
 """
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Site, WorkflowState
 
 from announcements.models import AnnouncementCategory, SiteNotice
-from dei_portal.models import FooterSettings, StandardPage
+from dei_portal.models import FooterSettings
 from offices.models import Audience, OfficePage
 from tests.factories.site import StandardPageFactory
 
@@ -66,7 +65,9 @@ ROLE_TABLE = {
 }
 
 CASES = [
-    pytest.param(area, role, action, ROLE_TABLE[area, role][i], id=f"{area}-{role}-{action}-{ROLE_TABLE[area, role][i]}")
+    pytest.param(
+        area, role, action, ROLE_TABLE[area, role][i], id=f"{area}-{role}-{action}-{ROLE_TABLE[area, role][i]}"
+    )
     for area in AREAS
     for role in ROLES
     for i, action in enumerate(ACTIONS)
@@ -121,19 +122,33 @@ def png(name="new.png"):
 def world(tree, django_user_model, superuser):
     users = {}
     for role in ROLES:
-        user = django_user_model.objects.create_user(role.split()[0].lower(), f"{role.split()[0].lower()}@example.edu", PASSWORD, first_name="A", last_name="B")
+        user = django_user_model.objects.create_user(
+            role.split()[0].lower(), f"{role.split()[0].lower()}@example.edu", PASSWORD, first_name="A", last_name="B"
+        )
         user.groups.set([Group.objects.get(name=role)])
         users[role] = user
     Image, Document = get_image_model(), get_document_model()
     used_image = Image.objects.create(title="Used image", file=get_test_image_file(filename="used.png"))
     unused_image = Image.objects.create(title="Unused image", file=get_test_image_file(filename="unused.png"))
-    used_document = Document.objects.create(title="Used document", file=SimpleUploadedFile("used.pdf", b"%PDF-1.4\n%%EOF"))
-    unused_document = Document.objects.create(title="Unused document", file=SimpleUploadedFile("unused.pdf", b"%PDF-1.4\n%%EOF"))
+    used_document = Document.objects.create(
+        title="Used document", file=SimpleUploadedFile("used.pdf", b"%PDF-1.4\n%%EOF")
+    )
+    unused_document = Document.objects.create(
+        title="Unused document", file=SimpleUploadedFile("unused.pdf", b"%PDF-1.4\n%%EOF")
+    )
     page = tree["standard"]
-    page.body = json.dumps([
-        {"type": "figure", "value": {"image": {"image": used_image.pk, "alt_text": "The quad", "decorative": False}, "caption": ""}},
-        {"type": "download", "value": {"document": used_document.pk, "text": ""}},
-    ])
+    page.body = json.dumps(
+        [
+            {
+                "type": "figure",
+                "value": {
+                    "image": {"image": used_image.pk, "alt_text": "The quad", "decorative": False},
+                    "caption": "",
+                },
+            },
+            {"type": "download", "value": {"document": used_document.pk, "text": ""}},
+        ]
+    )
     page.save_revision().publish()
     assert used_image.get_usage().count() and used_document.get_usage().count() and not unused_image.get_usage().count()
     return {
@@ -142,7 +157,9 @@ def world(tree, django_user_model, superuser):
         "admin": login_verified(Client(), superuser),
         "used": [used_image, used_document],
         "unused": [unused_image, unused_document],
-        "redirect": Redirect.objects.create(old_path="/old-page", redirect_link="https://example.edu/first/", site=Site.objects.get()),
+        "redirect": Redirect.objects.create(
+            old_path="/old-page", redirect_link="https://example.edu/first/", site=Site.objects.get()
+        ),
         "spare_audience": Audience.objects.create(name="Spare audience", heading="For spare people"),
         "spare_category": AnnouncementCategory.objects.create(name="Spare category", slug="spare-category"),
     }
@@ -168,7 +185,9 @@ def pages_create(expected, client, user, w):
 
 def pages_edit(expected, client, user, w):
     office = w["tree"]["office"]
-    response = client.post(reverse("wagtailadmin_pages:edit", args=[office.pk]), office_data(office, title="Edited title"))
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[office.pk]), office_data(office, title="Edited title")
+    )
     office = OfficePage.objects.get(pk=office.pk)
     assert office.title == "Office of Diversity Programs"  # live version: editing only saves a draft
     if expected == "no":
@@ -186,7 +205,9 @@ def pages_publish(expected, client, user, w):
     if expected == "yes":
         assert OfficePage.objects.get(pk=office.pk).title == "Published title" and "Published title" in public
         return
-    assert OfficePage.objects.get(pk=office.pk).title == "Office of Diversity Programs" and "Published title" not in public
+    assert (
+        OfficePage.objects.get(pk=office.pk).title == "Office of Diversity Programs" and "Published title" not in public
+    )
     if expected == "no":
         refused(response)
         return
@@ -198,9 +219,19 @@ def pages_publish(expected, client, user, w):
 
 def pages_delete(expected, client, user, w):
     live = w["tree"]["standard"]
-    someone_elses = StandardPageFactory(parent=w["tree"]["home"], title="Someone else's draft", live=False, owner=w["users"]["Moderators"] if user.username != "moderators" else w["users"]["Editors"])
-    own = StandardPageFactory(parent=w["tree"]["home"], title="My draft", live=False, owner=user, first_published_at=None)
-    responses = {page.pk: client.post(reverse("wagtailadmin_pages:delete", args=[page.pk])) for page in (live, someone_elses, own)}
+    someone_elses = StandardPageFactory(
+        parent=w["tree"]["home"],
+        title="Someone else's draft",
+        live=False,
+        owner=w["users"]["Moderators"] if user.username != "moderators" else w["users"]["Editors"],
+    )
+    own = StandardPageFactory(
+        parent=w["tree"]["home"], title="My draft", live=False, owner=user, first_published_at=None
+    )
+    responses = {
+        page.pk: client.post(reverse("wagtailadmin_pages:delete", args=[page.pk]))
+        for page in (live, someone_elses, own)
+    }
     remaining = set(Page.objects.filter(pk__in=responses).values_list("pk", flat=True))
     if expected == "yes":
         assert remaining == set()
@@ -224,7 +255,12 @@ NOTICE = "wagtailsnippets_announcements_sitenotice"
 def notices_create(expected, client, user, w):
     response = client.post(
         reverse(f"{NOTICE}:add"),
-        {**notice_data(SiteNotice(heading="Road closure", text="Euclid Ave. is closed."), ), "action-publish": "publish"},
+        {
+            **notice_data(
+                SiteNotice(heading="Road closure", text="Euclid Ave. is closed."),
+            ),
+            "action-publish": "publish",
+        },
     )
     created = SiteNotice.objects.filter(heading="Road closure").first()
     home = Client().get("/").content.decode()
@@ -279,12 +315,17 @@ def notices_delete(expected, client, user, w):
 
 # --- Audiences and announcement categories -------------------------------------------------------
 
-TAXONOMY = [("wagtailsnippets_offices_audience", Audience), ("wagtailsnippets_announcements_announcementcategory", AnnouncementCategory)]
+TAXONOMY = [
+    ("wagtailsnippets_offices_audience", Audience),
+    ("wagtailsnippets_announcements_announcementcategory", AnnouncementCategory),
+]
 
 
 def taxonomy_create(expected, client, user, w):
     for url_name, model in TAXONOMY:
-        data = form_fields(w["admin"], reverse(f"{url_name}:add"), name="Brand new", heading="For the brand new", slug="brand-new")
+        data = form_fields(
+            w["admin"], reverse(f"{url_name}:add"), name="Brand new", heading="For the brand new", slug="brand-new"
+        )
         response = client.post(reverse(f"{url_name}:add"), data)
         exists = model.objects.filter(name="Brand new").exists()
         if expected == "yes":
@@ -336,8 +377,13 @@ def url_for(obj, view):
 
 
 def media_create(expected, client, user, w):
-    image = client.post(reverse("wagtailimages:add"), {"title": "Uploaded", "file": png(), "collection": 1, "description": "A test"})
-    document = client.post(reverse("wagtaildocs:add"), {"title": "Uploaded", "file": SimpleUploadedFile("new.pdf", b"%PDF-1.4\n%%EOF"), "collection": 1})
+    image = client.post(
+        reverse("wagtailimages:add"), {"title": "Uploaded", "file": png(), "collection": 1, "description": "A test"}
+    )
+    document = client.post(
+        reverse("wagtaildocs:add"),
+        {"title": "Uploaded", "file": SimpleUploadedFile("new.pdf", b"%PDF-1.4\n%%EOF"), "collection": 1},
+    )
     for response, model in ((image, get_image_model()), (document, get_document_model())):
         exists = model.objects.filter(title="Uploaded").exists()
         if expected == "yes":
@@ -400,8 +446,15 @@ def media_delete(expected, client, user, w):
 def users_create(expected, client, user, w):
     response = client.post(
         "/admin/users/new/",
-        {"username": "newcomer", "email": "newcomer@example.edu", "first_name": "New", "last_name": "Comer",
-         "password1": "", "password2": "", "groups": [Group.objects.get(name="Editors").pk]},
+        {
+            "username": "newcomer",
+            "email": "newcomer@example.edu",
+            "first_name": "New",
+            "last_name": "Comer",
+            "password1": "",
+            "password2": "",
+            "groups": [Group.objects.get(name="Editors").pk],
+        },
     )
     exists = type(user).objects.filter(username="newcomer").exists()
     assert exists == (expected == "yes")
@@ -413,8 +466,16 @@ def users_edit(expected, client, user, w):
     target = w["users"]["Editors"] if user.username != "editors" else w["users"]["Moderators"]
     response = client.post(
         reverse("wagtailusers_users:edit", args=[target.pk]),
-        {"username": target.username, "email": target.email, "first_name": "Changed", "last_name": "B",
-         "password1": "", "password2": "", "is_active": "on", "groups": [g.pk for g in target.groups.all()]},
+        {
+            "username": target.username,
+            "email": target.email,
+            "first_name": "Changed",
+            "last_name": "B",
+            "password1": "",
+            "password2": "",
+            "is_active": "on",
+            "groups": [g.pk for g in target.groups.all()],
+        },
     )
     changed = type(user).objects.get(pk=target.pk).first_name == "Changed"
     assert changed == (expected == "yes")
@@ -439,7 +500,12 @@ def users_delete(expected, client, user, w):
 
 
 def settings_create(expected, client, user, w):
-    response = client.post(reverse("wagtailredirects:add"), form_fields(w["admin"], reverse("wagtailredirects:add"), old_path="/brand-new", redirect_link="https://example.edu/new/"))
+    response = client.post(
+        reverse("wagtailredirects:add"),
+        form_fields(
+            w["admin"], reverse("wagtailredirects:add"), old_path="/brand-new", redirect_link="https://example.edu/new/"
+        ),
+    )
     exists = Redirect.objects.filter(old_path="/brand-new").exists()
     assert exists == (expected == "yes")
     if not exists:
@@ -451,7 +517,15 @@ def footer_url():
 
 
 def settings_edit(expected, client, user, w):
-    response = client.post(footer_url(), form_fields(w["admin"], footer_url(), contact_heading="Talk to us", **{"social_links-count": "0", "legal_links-count": "0"}))
+    response = client.post(
+        footer_url(),
+        form_fields(
+            w["admin"],
+            footer_url(),
+            contact_heading="Talk to us",
+            **{"social_links-count": "0", "legal_links-count": "0"},
+        ),
+    )
     url = reverse("wagtailredirects:edit", args=[w["redirect"].pk])
     redirect_response = client.post(url, form_fields(w["admin"], url, redirect_link="https://example.edu/second/"))
     footer_changed = FooterSettings.for_site(Site.objects.get()).contact_heading == "Talk to us"

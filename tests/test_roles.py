@@ -138,10 +138,22 @@ def test_moderators_cannot_reach_user_management(moderator, url):
 
 def test_editor_posting_users_or_groups_changes_nothing(editor, moderator):
     client = client_for(editor)
-    response = client.post("/admin/users/new/", {"username": "intruder", "email": "x@example.edu", "password1": "Sup3r-secret-pass", "password2": "Sup3r-secret-pass", "is_superuser": "on"})
+    response = client.post(
+        "/admin/users/new/",
+        {
+            "username": "intruder",
+            "email": "x@example.edu",
+            "password1": "Sup3r-secret-pass",
+            "password2": "Sup3r-secret-pass",
+            "is_superuser": "on",
+        },
+    )
     assert_refused(response)
     assert not type(editor).objects.filter(username="intruder").exists()
-    response = client.post(reverse("wagtailusers_users:edit", args=[moderator.pk]), {"username": "moderator", "email": "m@example.edu", "is_superuser": "on", "groups": []})
+    response = client.post(
+        reverse("wagtailusers_users:edit", args=[moderator.pk]),
+        {"username": "moderator", "email": "m@example.edu", "is_superuser": "on", "groups": []},
+    )
     assert_refused(response)
     moderator.refresh_from_db()
     assert not moderator.is_superuser
@@ -149,10 +161,19 @@ def test_editor_posting_users_or_groups_changes_nothing(editor, moderator):
 
 def test_site_administrators_manage_users_groups_settings_and_redirects(site_admin):
     client = client_for(site_admin, verified=True)
-    for url in ["/admin/users/", "/admin/users/new/", "/admin/groups/", "/admin/redirects/",
-                "/admin/settings/dei_portal/navigationsettings/", "/admin/settings/dei_portal/footersettings/"]:
+    for url in [
+        "/admin/users/",
+        "/admin/users/new/",
+        "/admin/groups/",
+        "/admin/redirects/",
+        "/admin/settings/dei_portal/navigationsettings/",
+        "/admin/settings/dei_portal/footersettings/",
+    ]:
         response = client.get(url, follow=True)
-        assert response.status_code == 200 and response.redirect_chain in ([], [(response.request["PATH_INFO"], 302)]), url
+        assert response.status_code == 200 and response.redirect_chain in (
+            [],
+            [(response.request["PATH_INFO"], 302)],
+        ), url
         assert "Sorry, you do not have permission" not in response.content.decode(), url
 
 
@@ -211,7 +232,9 @@ def test_submit_then_approve_publishes_and_emails_the_author(editor, moderator, 
     assert any(moderator.email in m.to for m in mail.outbox), "moderators are told something awaits review"
     mail.outbox.clear()
 
-    response = act(client_for(moderator, verified=True), "wagtailadmin_pages:workflow_action", office.pk, "approve", state)
+    response = act(
+        client_for(moderator, verified=True), "wagtailadmin_pages:workflow_action", office.pk, "approve", state
+    )
     assert response.status_code in (200, 302)
     office = OfficePage.objects.get(pk=office.pk)
     assert office.title == "Office of Diversity Programs (MD)" and office.live
@@ -224,11 +247,22 @@ def test_request_changes_keeps_a_draft_and_sends_the_comment(editor, moderator, 
     office = tree["office"]
     state = submit_page(client_for(editor), office, title="Too long a name for the office")
     mail.outbox.clear()
-    act(client_for(moderator, verified=True), "wagtailadmin_pages:workflow_action", office.pk, "reject", state,
-        comment="Please keep the office's official name.")
+    act(
+        client_for(moderator, verified=True),
+        "wagtailadmin_pages:workflow_action",
+        office.pk,
+        "reject",
+        state,
+        comment="Please keep the office's official name.",
+    )
     state.refresh_from_db()
     assert state.status == "needs_changes"
-    assert TaskState.objects.get(pk=state.current_task_state.pk if state.current_task_state else state.task_states.last().pk).comment == "Please keep the office's official name."
+    assert (
+        TaskState.objects.get(
+            pk=state.current_task_state.pk if state.current_task_state else state.task_states.last().pk
+        ).comment
+        == "Please keep the office's official name."
+    )
     assert OfficePage.objects.get(pk=office.pk).title == "Office of Diversity Programs"
     author_mail = [m for m in mail.outbox if editor.email in m.to]
     assert author_mail and "Please keep the office's official name." in author_mail[0].body
@@ -238,13 +272,24 @@ def test_notices_go_through_the_same_review(editor, moderator, tree):
     client = client_for(editor)
     response = client.post(
         reverse("wagtailsnippets_announcements_sitenotice:add"),
-        {**notice_data(SiteNotice(heading="Road closure", text="Euclid Ave. is closed on Monday.")), "action-submit": "submit"},
+        {
+            **notice_data(SiteNotice(heading="Road closure", text="Euclid Ave. is closed on Monday.")),
+            "action-submit": "submit",
+        },
     )
     assert response.status_code == 302
     notice = SiteNotice.objects.get(heading="Road closure")
     assert not notice.live and "Euclid Ave." not in Client().get("/").content.decode()
-    state = WorkflowState.objects.get(base_content_type__model="sitenotice", object_id=str(notice.pk), status="in_progress")
-    act(client_for(moderator, verified=True), "wagtailsnippets_announcements_sitenotice:workflow_action", notice.pk, "approve", state)
+    state = WorkflowState.objects.get(
+        base_content_type__model="sitenotice", object_id=str(notice.pk), status="in_progress"
+    )
+    act(
+        client_for(moderator, verified=True),
+        "wagtailsnippets_announcements_sitenotice:workflow_action",
+        notice.pk,
+        "approve",
+        state,
+    )
     assert SiteNotice.objects.get(pk=notice.pk).live
     assert "Euclid Ave. is closed on Monday." in Client().get("/").content.decode()
 
@@ -308,8 +353,15 @@ def test_deactivation_ends_sessions_blocks_login_and_keeps_attribution(editor, s
     admin_client = client_for(site_admin, verified=True)
     response = admin_client.post(
         reverse("wagtailusers_users:edit", args=[editor.pk]),
-        {"username": "editor", "email": editor.email, "first_name": "Edie", "last_name": "Tor", "password1": "",
-         "password2": "", "groups": [Group.objects.get(name="Editors").pk]},  # "is_active" left unticked
+        {
+            "username": "editor",
+            "email": editor.email,
+            "first_name": "Edie",
+            "last_name": "Tor",
+            "password1": "",
+            "password2": "",
+            "groups": [Group.objects.get(name="Editors").pk],
+        },  # "is_active" left unticked
     )
     assert response.status_code == 302, BeautifulSoup(response.content, "html.parser").select(".error-message")
     editor.refresh_from_db()
@@ -325,14 +377,18 @@ def test_deactivation_ends_sessions_blocks_login_and_keeps_attribution(editor, s
 
 def test_users_are_never_deleted(site_admin, editor, superuser_client):
     refusals = {
-        "site administrator (no delete permission)": (client_for(site_admin, verified=True), "Sorry, you do not have permission"),
+        "site administrator (no delete permission)": (
+            client_for(site_admin, verified=True),
+            "Sorry, you do not have permission",
+        ),
         "superuser": (superuser_client, "Users are never deleted"),
     }
     for who, (client, message) in refusals.items():
         response = client.post(reverse("wagtailusers_users:delete", args=[editor.pk]), follow=True)
         assert message in response.content.decode(), who
         bulk = client.post(
-            reverse("wagtail_bulk_action", args=["dei_portal", "user", "delete"]) + f"?id={editor.pk}&next=/admin/users/",
+            reverse("wagtail_bulk_action", args=["dei_portal", "user", "delete"])
+            + f"?id={editor.pk}&next=/admin/users/",
             follow=True,
         )
         text = BeautifulSoup(bulk.content, "html.parser").main.get_text(" ", strip=True)
@@ -346,8 +402,15 @@ def test_site_admin_invites_a_user_by_email(site_admin):
     client = client_for(site_admin, verified=True)
     response = client.post(
         "/admin/users/new/",
-        {"username": "newcomer", "email": "newcomer@example.edu", "first_name": "New", "last_name": "Comer",
-         "password1": "", "password2": "", "groups": [Group.objects.get(name="Editors").pk]},
+        {
+            "username": "newcomer",
+            "email": "newcomer@example.edu",
+            "first_name": "New",
+            "last_name": "Comer",
+            "password1": "",
+            "password2": "",
+            "groups": [Group.objects.get(name="Editors").pk],
+        },
     )
     assert response.status_code == 302, BeautifulSoup(response.content, "html.parser").select(".error-message")
     user = type(site_admin).objects.get(username="newcomer")
@@ -378,16 +441,25 @@ def test_publish_unpublish_workflow_user_and_group_changes_are_audited(editor, m
     assert PageLogEntry.objects.get(page=office, action="wagtail.unpublish").user == moderator
 
     admin_client = client_for(site_admin, verified=True)
-    response = admin_client.post("/admin/groups/new/", form_fields(admin_client, "/admin/groups/new/", name="Photographers"))
+    response = admin_client.post(
+        "/admin/groups/new/", form_fields(admin_client, "/admin/groups/new/", name="Photographers")
+    )
     assert response.status_code == 302
     admin_client.post(
         "/admin/users/new/",
-        {"username": "audited", "email": "audited@example.edu", "first_name": "A", "last_name": "B",
-         "password1": "", "password2": ""},
+        {
+            "username": "audited",
+            "email": "audited@example.edu",
+            "first_name": "A",
+            "last_name": "B",
+            "password1": "",
+            "password2": "",
+        },
     )
     logged = set(ModelLogEntry.objects.filter(user=site_admin).values_list("action", "label"))
     assert ("wagtail.create", "audited") in logged or any(a == "wagtail.create" and "audited" in l for a, l in logged)
     assert any(a == "wagtail.create" and "Photographers" in l for a, l in logged)
+
 
 @pytest.mark.parametrize("who", ["moderator", "siteadmin"])
 def test_site_history_lists_publishing_and_user_changes(request, who, tree, editor):
@@ -404,10 +476,21 @@ def test_editors_upload_images_and_documents(editor):
     from wagtail.images.tests.utils import get_test_image_file
 
     client = client_for(editor)
-    response = client.post(reverse("wagtaildocs:add"), {"title": "Poster", "file": SimpleUploadedFile("poster.pdf", b"%PDF-1.4\n%%EOF"), "collection": 1})
+    response = client.post(
+        reverse("wagtaildocs:add"),
+        {"title": "Poster", "file": SimpleUploadedFile("poster.pdf", b"%PDF-1.4\n%%EOF"), "collection": 1},
+    )
     assert response.status_code == 302 and get_document_model().objects.filter(title="Poster").exists()
     image = get_test_image_file()
-    response = client.post(reverse("wagtailimages:add"), {"title": "Quad", "file": SimpleUploadedFile("quad.png", image.file.getvalue()), "collection": 1, "description": "Students on the quad"})
+    response = client.post(
+        reverse("wagtailimages:add"),
+        {
+            "title": "Quad",
+            "file": SimpleUploadedFile("quad.png", image.file.getvalue()),
+            "collection": 1,
+            "description": "Students on the quad",
+        },
+    )
     assert response.status_code == 302 and get_image_model().objects.filter(title="Quad").exists()
 
 
@@ -425,7 +508,10 @@ def test_moderators_lock_and_schedule_but_editors_cannot_lock(editor, moderator,
     go_live = (timezone.localtime() + datetime.timedelta(days=3)).replace(second=0, microsecond=0)
     response = client.post(
         reverse("wagtailadmin_pages:edit", args=[office.pk]),
-        {**office_data(office, title="Renamed on Monday", go_live_at=go_live.strftime("%Y-%m-%d %H:%M")), "action-publish": "publish"},
+        {
+            **office_data(office, title="Renamed on Monday", go_live_at=go_live.strftime("%Y-%m-%d %H:%M")),
+            "action-publish": "publish",
+        },
     )
     assert response.status_code == 302
     office = OfficePage.objects.get(pk=office.pk)
@@ -436,7 +522,12 @@ def test_moderators_lock_and_schedule_but_editors_cannot_lock(editor, moderator,
 
 # --- Roles that explain themselves (issue 11) --------------------------------------------------
 
-from dei_portal.accounts.admin_roles import LAST_ADMINISTRATOR_ERROR, ONE_ROLE_ERROR, ROLE_DESCRIPTIONS, is_last_administrator  # noqa: E402
+from dei_portal.accounts.admin_roles import (
+    LAST_ADMINISTRATOR_ERROR,
+    ONE_ROLE_ERROR,
+    ROLE_DESCRIPTIONS,
+    is_last_administrator,
+)
 
 
 @pytest.fixture
@@ -445,8 +536,16 @@ def publisher(db, django_user_model):
 
 
 def user_post(user, groups, **changes):
-    data = {"username": user.username, "email": user.email, "first_name": "F", "last_name": "L",
-            "password1": "", "password2": "", "is_active": "on", "groups": [g.pk for g in groups]}
+    data = {
+        "username": user.username,
+        "email": user.email,
+        "first_name": "F",
+        "last_name": "L",
+        "password1": "",
+        "password2": "",
+        "is_active": "on",
+        "groups": [g.pk for g in groups],
+    }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
 
@@ -461,12 +560,16 @@ def test_user_form_describes_each_role_and_says_a_blank_password_invites(site_ad
     assert "Leave both password fields empty to send an invitation" in page.get_text(" ", strip=True)
 
 
-def test_superuser_switch_is_hidden_from_site_administrators_and_labelled_for_superusers(site_admin, editor, superuser_client):
+def test_superuser_switch_is_hidden_from_site_administrators_and_labelled_for_superusers(
+    site_admin, editor, superuser_client
+):
     client = client_for(site_admin, verified=True)
     for url in ("/admin/users/new/", reverse("wagtailusers_users:edit", args=[editor.pk])):
         assert 'name="is_superuser"' not in client.get(url).content.decode(), url
     # Posting it anyway does nothing.
-    client.post(reverse("wagtailusers_users:edit", args=[editor.pk]), user_post(editor, editor.groups.all(), is_superuser="on"))
+    client.post(
+        reverse("wagtailusers_users:edit", args=[editor.pk]), user_post(editor, editor.groups.all(), is_superuser="on")
+    )
     editor.refresh_from_db()
     assert not editor.is_superuser
     html = superuser_client.get(reverse("wagtailusers_users:edit", args=[editor.pk])).content.decode()
@@ -488,7 +591,10 @@ def test_one_role_per_user_unless_combined(site_admin, editor):
 def test_bulk_assign_role_does_not_give_a_second_role(site_admin, editor):
     client = client_for(site_admin, verified=True)
     publishers = Group.objects.get(name="Publishers")
-    url = reverse("wagtail_bulk_action", args=["dei_portal", "user", "assign_role"]) + f"?id={editor.pk}&next=/admin/users/"
+    url = (
+        reverse("wagtail_bulk_action", args=["dei_portal", "user", "assign_role"])
+        + f"?id={editor.pk}&next=/admin/users/"
+    )
     response = client.post(url, {"role": publishers.pk}, follow=True)
     assert "already have another role" in response.content.decode()
     assert list(editor.groups.values_list("name", flat=True)) == ["Editors"]
@@ -496,8 +602,15 @@ def test_bulk_assign_role_does_not_give_a_second_role(site_admin, editor):
 
 def test_users_list_shows_each_role(site_admin, editor, publisher):
     page = BeautifulSoup(client_for(site_admin, verified=True).get("/admin/users/").content, "html.parser")
-    rows = {row.select_one("td.username").get_text(strip=True): row.get_text(" ", strip=True) for row in page.select("tbody tr")}
-    assert "Editor" in rows["editor"] and "Publisher" in rows["publisher"] and "Site administrator" in rows["siteadministrator"]
+    rows = {
+        row.select_one("td.username").get_text(strip=True): row.get_text(" ", strip=True)
+        for row in page.select("tbody tr")
+    }
+    assert (
+        "Editor" in rows["editor"]
+        and "Publisher" in rows["publisher"]
+        and "Site administrator" in rows["siteadministrator"]
+    )
     assert [th.get_text(strip=True) for th in page.select("thead th") if th.get_text(strip=True) == "Role"]
 
 
@@ -505,7 +618,9 @@ def test_the_last_administrator_cannot_be_deactivated_or_demoted(site_admin, edi
     assert is_last_administrator(site_admin) and not is_last_administrator(editor)
     client = client_for(site_admin, verified=True)
     url = reverse("wagtailusers_users:edit", args=[site_admin.pk])
-    response = client.post(url, user_post(site_admin, Group.objects.filter(name="Editors")))  # themselves: no is_active field
+    response = client.post(
+        url, user_post(site_admin, Group.objects.filter(name="Editors"))
+    )  # themselves: no is_active field
     assert response.status_code == 200 and LAST_ADMINISTRATOR_ERROR in response.content.decode()
     assert site_admin.groups.filter(name="Site administrators").exists()
 
@@ -516,8 +631,10 @@ def test_the_last_administrator_cannot_be_deactivated_or_demoted(site_admin, edi
     site_admin.refresh_from_db()
     assert not site_admin.is_active and is_last_administrator(second)
     response = other.post(
-        reverse("wagtail_bulk_action", args=["dei_portal", "user", "set_active_state"]) + f"?id={second.pk}&next=/admin/users/",
-        {"mark_as_active": "False"}, follow=True,
+        reverse("wagtail_bulk_action", args=["dei_portal", "user", "set_active_state"])
+        + f"?id={second.pk}&next=/admin/users/",
+        {"mark_as_active": "False"},
+        follow=True,
     )
     second.refresh_from_db()
     assert second.is_active
@@ -534,8 +651,10 @@ def test_a_superuser_cannot_deactivate_the_last_administrator(superuser_client, 
     site_admin.save()
     site_admin.groups.clear()
     response = superuser_client.post(
-        reverse("wagtail_bulk_action", args=["dei_portal", "user", "set_active_state"]) + f"?id={superuser.pk}&next=/admin/users/",
-        {"mark_as_active": "False"}, follow=True,
+        reverse("wagtail_bulk_action", args=["dei_portal", "user", "set_active_state"])
+        + f"?id={superuser.pk}&next=/admin/users/",
+        {"mark_as_active": "False"},
+        follow=True,
     )
     superuser.refresh_from_db()
     assert superuser.is_active  # Wagtail never lets you deactivate yourself in bulk, either
@@ -545,9 +664,14 @@ def test_the_roles_themselves_cannot_be_deleted(superuser_client):
     for name in ROLE_DESCRIPTIONS:
         group = Group.objects.get(name=name)
         response = superuser_client.post(reverse("wagtailusers_groups:delete", args=[group.pk]), follow=True)
-        assert "is one of the site's roles and cannot be deleted" in BeautifulSoup(response.content, "html.parser").get_text()
+        assert (
+            "is one of the site's roles and cannot be deleted"
+            in BeautifulSoup(response.content, "html.parser").get_text()
+        )
         assert Group.objects.filter(name=name).exists()
-    html = superuser_client.get(reverse("wagtailusers_groups:edit", args=[Group.objects.get(name="Publishers").pk])).content.decode()
+    html = superuser_client.get(
+        reverse("wagtailusers_groups:edit", args=[Group.objects.get(name="Publishers").pk])
+    ).content.decode()
     assert ROLE_DESCRIPTIONS["Publishers"] in html
 
 
@@ -557,8 +681,10 @@ def test_publishers_need_two_factor_and_publish_without_a_second_person(publishe
     assert response["Location"].startswith((reverse("two_factor_setup"), reverse("two_factor_verify")))
     office = tree["office"]
     client = client_for(publisher, verified=True)
-    response = client.post(reverse("wagtailadmin_pages:edit", args=[office.pk]),
-                           {**office_data(office, title="Published alone"), "action-publish": "publish"})
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[office.pk]),
+        {**office_data(office, title="Published alone"), "action-publish": "publish"},
+    )
     assert response.status_code == 302
     assert "Published alone" in Client().get(office.url).content.decode()
 
@@ -569,7 +695,7 @@ def test_editor_guide_is_in_the_admin_menu_and_dashboard(editor):
     assert "/admin/guide/" in dashboard and "Roles and the editor guide" in dashboard
     guide = client.get("/admin/guide/")
     html = guide.content.decode()
-    assert guide.status_code == 200 and "<h2 id=\"roles\">Roles</h2>" in html and "<table>" in html
+    assert guide.status_code == 200 and '<h2 id="roles">Roles</h2>' in html and "<table>" in html
     assert 'href="/admin/guide/two-factor/"' in html
     assert client.get("/admin/guide/two-factor/").status_code == 200
     assert Client().get("/admin/guide/").status_code == 302  # signed-out visitors go to sign in
@@ -592,18 +718,28 @@ def test_editor_guide_shows_raw_html_as_text(tmp_path, settings, editor, monkeyp
 def test_blocks_whose_image_or_document_is_gone_render_nothing(tree):
     import json
 
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
     from wagtail.images.tests.utils import get_test_image_file
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     image = get_image_model().objects.create(title="Quad", file=get_test_image_file())
-    document = get_document_model().objects.create(title="Poster", file=SimpleUploadedFile("poster.pdf", b"%PDF-1.4\n%%EOF"))
+    document = get_document_model().objects.create(
+        title="Poster", file=SimpleUploadedFile("poster.pdf", b"%PDF-1.4\n%%EOF")
+    )
     page = tree["standard"]
-    page.body = json.dumps([
-        {"type": "figure", "value": {"image": {"image": image.pk, "alt_text": "The quad", "decorative": False}, "caption": "Our quad"}},
-        {"type": "download", "value": {"document": document.pk, "text": "Get the poster"}},
-    ])
+    page.body = json.dumps(
+        [
+            {
+                "type": "figure",
+                "value": {
+                    "image": {"image": image.pk, "alt_text": "The quad", "decorative": False},
+                    "caption": "Our quad",
+                },
+            },
+            {"type": "download", "value": {"document": document.pk, "text": "Get the poster"}},
+        ]
+    )
     page.save_revision().publish()
     main = lambda: BeautifulSoup(Client().get(page.url).content, "html.parser").main  # noqa: E731
     assert main().select("figure img") and main().select("a[download]")  # the positive control
@@ -621,9 +757,19 @@ def test_welcome_statement_without_its_graphic_or_poster_keeps_only_the_text(hom
     from wagtail.images.tests.utils import get_test_image_file
 
     image = get_image_model().objects.create(title="Welcome", file=get_test_image_file())
-    home.values_body = json.dumps([{"type": "welcome_statement", "value": {
-        "graphic": {"image": image.pk, "alt_text": "Welcome", "decorative": False}, "statement": "Everyone is welcome here.",
-        "how_to_post": {"page": None, "url": "https://example.edu/post/", "text": "How to post it"}, "poster": None}}])
+    home.values_body = json.dumps(
+        [
+            {
+                "type": "welcome_statement",
+                "value": {
+                    "graphic": {"image": image.pk, "alt_text": "Welcome", "decorative": False},
+                    "statement": "Everyone is welcome here.",
+                    "how_to_post": {"page": None, "url": "https://example.edu/post/", "text": "How to post it"},
+                    "poster": None,
+                },
+            }
+        ]
+    )
     home.save_revision().publish()
     section = lambda: BeautifulSoup(Client().get("/").content, "html.parser").select_one(".welcome-statement")  # noqa: E731
     assert section().select("img")
@@ -640,9 +786,19 @@ def test_editor_bulk_delete_of_in_use_media_is_refused_with_a_reason(editor, tre
 
     image = get_image_model().objects.create(title="Quad", file=get_test_image_file())
     page = tree["standard"]
-    page.body = json.dumps([{"type": "figure", "value": {"image": {"image": image.pk, "alt_text": "Q", "decorative": False}, "caption": ""}}])
+    page.body = json.dumps(
+        [
+            {
+                "type": "figure",
+                "value": {"image": {"image": image.pk, "alt_text": "Q", "decorative": False}, "caption": ""},
+            }
+        ]
+    )
     page.save_revision().publish()
-    url = reverse("wagtail_bulk_action", args=["wagtailimages", "image", "delete"]) + f"?id={image.pk}&next=/admin/images/"
+    url = (
+        reverse("wagtail_bulk_action", args=["wagtailimages", "image", "delete"])
+        + f"?id={image.pk}&next=/admin/images/"
+    )
     response = client_for(editor).post(url, follow=True)
     assert "is used on the site (1 use)" in response.content.decode()
     assert get_image_model().objects.filter(pk=image.pk).exists()

@@ -84,12 +84,22 @@ def media(tree):
     """An image and a document used on a live page, and an unused one of each."""
     Image, Document = get_image_model(), get_document_model()
     used_image = Image.objects.create(title="Quad in spring", file=get_test_image_file(filename="quad.png"))
-    used_document = Document.objects.create(title="Annual report", file=SimpleUploadedFile("report.pdf", b"%PDF-1.4\n%%EOF"))
+    used_document = Document.objects.create(
+        title="Annual report", file=SimpleUploadedFile("report.pdf", b"%PDF-1.4\n%%EOF")
+    )
     page = tree["standard"]
-    page.body = json.dumps([
-        {"type": "figure", "value": {"image": {"image": used_image.pk, "alt_text": "The quad", "decorative": False}, "caption": ""}},
-        {"type": "download", "value": {"document": used_document.pk, "text": ""}},
-    ])
+    page.body = json.dumps(
+        [
+            {
+                "type": "figure",
+                "value": {
+                    "image": {"image": used_image.pk, "alt_text": "The quad", "decorative": False},
+                    "caption": "",
+                },
+            },
+            {"type": "download", "value": {"document": used_document.pk, "text": ""}},
+        ]
+    )
     page.save_revision().publish()
     return {
         "page": page,
@@ -163,7 +173,10 @@ def test_bulk_delete_lists_in_use_media_with_the_reason_and_deletes_only_the_oth
 
     # Only media in use: the reason, and nothing to confirm.
     page = soup(client.get(bulk_delete_url([used])))
-    assert f"“{used.title}” is used on the site (1 use), so only a Moderator or Publisher can delete it." in page.get_text()
+    assert (
+        f"“{used.title}” is used on the site (1 use), so only a Moderator or Publisher can delete it."
+        in page.get_text()
+    )
     assert not offers_delete(page)
 
     # With an unused one: "Yes, delete" for that one only, the other listed with its reason.
@@ -244,13 +257,17 @@ def test_an_editor_posting_a_taxonomy_bulk_delete_changes_nothing(editor, tree, 
 # --- The users list and the user form ------------------------------------------------------------
 
 
-def test_users_list_names_roles_in_the_singular_and_superusers_as_such(site_admin, editor, moderator, django_user_model, superuser):
+def test_users_list_names_roles_in_the_singular_and_superusers_as_such(
+    site_admin, editor, moderator, django_user_model, superuser
+):
     both = member(django_user_model, "pat", "Publishers", "Site administrators")
     member(django_user_model, "nobody")
     page = soup(signed_in(site_admin, verified=True).get("/admin/users/"))
     headings = [th.get_text(strip=True) for th in page.select("thead th")]
     roles = {
-        row.select_one("td.username").get_text(strip=True): row.select("td")[headings.index("Role")].get_text(" ", strip=True)
+        row.select_one("td.username").get_text(strip=True): row.select("td")[headings.index("Role")].get_text(
+            " ", strip=True
+        )
         for row in page.select("tbody tr")
     }
     assert roles == {
@@ -310,7 +327,9 @@ def test_site_administrators_find_site_history_with_the_two_factor_reset(site_ad
     login_verified(Client(), moderator)  # the moderator has an authenticator to reset
     assert client.post(f"/admin/two-factor/reset/{moderator.pk}/").status_code == 302
     history = text(client.get("/admin/reports/site-history/"))
-    assert "moderator" in history and ("Reset two-factor authentication" in history or "Two-factor authentication reset" in history)
+    assert "moderator" in history and (
+        "Reset two-factor authentication" in history or "Two-factor authentication reset" in history
+    )
     assert "Office of Diversity Programs" not in history  # pages are not theirs to see
 
 

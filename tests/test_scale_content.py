@@ -43,10 +43,19 @@ from dei_portal.models import StatementPage
 from offices.models import Audience, OfficePage, OrganizationPage
 from tests.conftest import sitemap_locs
 
-MODELS = {"office": OfficePage, "organization": OrganizationPage, "statement": StatementPage,
-          "announcement": AnnouncementPage}
-EXPECTED_10 = {"images": 24, "office pages": 10, "organization pages": 2, "statement pages": 1,
-               "announcement pages": 100}
+MODELS = {
+    "office": OfficePage,
+    "organization": OrganizationPage,
+    "statement": StatementPage,
+    "announcement": AnnouncementPage,
+}
+EXPECTED_10 = {
+    "images": 24,
+    "office pages": 10,
+    "organization pages": 2,
+    "statement pages": 1,
+    "announcement pages": 100,
+}
 
 
 def names():
@@ -73,15 +82,24 @@ def stored(key):
         if key == "organization":
             fields["related_office"] = page.related_office.slug if page.related_office else None
         if key == "statement":
-            fields.update(issued_by=page.issued_by, issued_on=page.issued_on, excerpt=page.excerpt,
-                          show_on_home=page.show_on_home)
+            fields.update(
+                issued_by=page.issued_by, issued_on=page.issued_on, excerpt=page.excerpt, show_on_home=page.show_on_home
+            )
         if key == "announcement":
             fields.update(category=page.category.slug, date=page.date)
             if page.event_start:
-                fields.update(event_start=page.event_start, event_end=page.event_end,
-                              event_location=page.event_location)
-        rows.append({"slug": page.slug, "title": page.title, "published_at": page.first_published_at,
-                     "image": page.listing_image.title, "fields": fields})
+                fields.update(
+                    event_start=page.event_start, event_end=page.event_end, event_location=page.event_location
+                )
+        rows.append(
+            {
+                "slug": page.slug,
+                "title": page.title,
+                "published_at": page.first_published_at,
+                "image": page.listing_image.title,
+                "fields": fields,
+            }
+        )
     return rows
 
 
@@ -96,8 +114,10 @@ def planned(scale):
 
 def table_counts():
     Image = get_image_model()
-    return {model.__name__: model.objects.count()
-            for model in (Page, Revision, PageLogEntry, ReferenceIndex, IndexEntry, Image)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (Page, Revision, PageLogEntry, ReferenceIndex, IndexEntry, Image)
+    }
 
 
 @pytest.fixture
@@ -199,7 +219,12 @@ def test_plan_does_not_depend_on_the_process_or_its_hash_seed(demo):
     env = {**os.environ, "PYTHONHASHSEED": "12345", "DJANGO_SETTINGS_MODULE": "dei_portal.settings.test"}
     result = subprocess.run(
         [sys.executable, "-c", script, json.dumps([audiences, categories])],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=True,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert result.stdout.strip().splitlines()[-1] == here
 
@@ -218,8 +243,13 @@ def test_bigger_scale_adds_only_the_missing_pages(scaled):
     first = {key: list(generated(key).values_list("pk", "slug", "title")) for key in MODELS}
     out = io.StringIO()
     added = add_scaled_content(20, stdout=out)
-    assert added == {"images": 0, "office pages": 10, "organization pages": 2, "statement pages": 1,
-                     "announcement pages": 100}
+    assert added == {
+        "images": 0,
+        "office pages": 10,
+        "organization pages": 2,
+        "statement pages": 1,
+        "announcement pages": 100,
+    }
     assert "added 10 office pages, 2 organization pages, 1 statement pages, 100 announcement pages" in out.getvalue()
     for key in MODELS:
         now = list(generated(key).values_list("pk", "slug", "title"))
@@ -259,12 +289,18 @@ def test_stored_like_wagtail_stores_a_published_page(scaled):
         page.full_clean()  # every required field is filled and valid
 
         def references():
-            return sorted(ReferenceIndex.objects.filter(object_id=str(page.pk), base_content_type__model="page")
-                          .values_list("to_content_type", "to_object_id", "model_path", "content_path"))
+            return sorted(
+                ReferenceIndex.objects.filter(object_id=str(page.pk), base_content_type__model="page").values_list(
+                    "to_content_type", "to_object_id", "model_path", "content_path"
+                )
+            )
 
         def entry():
-            return IndexEntry.objects.filter(object_id=str(page.pk), content_type__model=model._meta.model_name
-                                             ).values("title", "autocomplete", "body").get()
+            return (
+                IndexEntry.objects.filter(object_id=str(page.pk), content_type__model=model._meta.model_name)
+                .values("title", "autocomplete", "body")
+                .get()
+            )
 
         ours, our_entry = references(), entry()
         assert ("listing_image", "listing_image") in {(r[2], r[3]) for r in ours}
@@ -302,7 +338,9 @@ def test_listings_show_generated_pages_with_pictures(client, scaled):
     response = client.get("/announcements/")
     assert response.context["announcements"].paginator.count == 104
     newest = generated("announcement").order_by("-date", "-first_published_at", "-pk").first()
-    titles = [a.get_text() for a in BeautifulSoup(response.content, "html.parser").select(".announcement-item__title a")]
+    titles = [
+        a.get_text() for a in BeautifulSoup(response.content, "html.parser").select(".announcement-item__title a")
+    ]
     assert newest.title in titles
 
 
@@ -325,13 +363,22 @@ def test_admin_edits_and_publishes_a_generated_page(superuser_client, scaled):
     office = generated("office").first()
     edit = reverse("wagtailadmin_pages:edit", args=[office.pk])
     assert superuser_client.get(edit).status_code == 200
-    data = nested_form_data({
-        "title": "Renamed by an editor", "slug": office.slug, "audience": office.audience_id,
-        "summary": office.summary, "website": office.website,
-        "body": streamfield([("paragraph", rich_text("<p>Rewritten.</p>"))]),
-        "contact_email": office.contact_email, "phone": office.phone, "location": office.location,
-        "seo_title": "", "search_description": "", "listing_image": office.listing_image_id,
-    })
+    data = nested_form_data(
+        {
+            "title": "Renamed by an editor",
+            "slug": office.slug,
+            "audience": office.audience_id,
+            "summary": office.summary,
+            "website": office.website,
+            "body": streamfield([("paragraph", rich_text("<p>Rewritten.</p>"))]),
+            "contact_email": office.contact_email,
+            "phone": office.phone,
+            "location": office.location,
+            "seo_title": "",
+            "search_description": "",
+            "listing_image": office.listing_image_id,
+        }
+    )
     response = superuser_client.post(edit, {**data, "action-publish": "publish"})
     assert response.status_code == 302, BeautifulSoup(response.content, "html.parser").select(".error-message")
     office.refresh_from_db()
@@ -350,8 +397,10 @@ def test_command_builds_the_demo_then_the_scaled_content(home):
     call_command("load_demo_content", "--scale", "10", stdout=out)
     text = out.getvalue()
     assert "Demo content: created" in text
-    assert "Scaled content (--scale 10): added 24 images, 10 office pages, 2 organization pages, 1 statement pages, " \
-           "100 announcement pages" in text
+    assert (
+        "Scaled content (--scale 10): added 24 images, 10 office pages, 2 organization pages, 1 statement pages, "
+        "100 announcement pages" in text
+    )
     out = io.StringIO()
     call_command("load_demo_content", "--scale", "10", stdout=out)
     assert "nothing changed" in out.getvalue() and "nothing added" in out.getvalue()

@@ -23,7 +23,7 @@ from offices.models import OfficePage
 from .conftest import login_verified, office_form
 
 ZONE = "Central Time (America/Chicago)"  # the note under each date-time field
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 @pytest.fixture
@@ -238,7 +238,9 @@ def test_the_schedule_dialog_sums_up_the_saved_schedule(moderator_client, tree):
 def test_the_schedule_dialog_sums_up_nothing_after_a_failed_save(moderator_client, tree):
     """After a refused save the form holds what was typed, not what is saved: no summary."""
     office = schedule_office(moderator_client, tree, go_live_at="2027-03-01 09:15")
-    data = office_form(tree["md"], slug=office.slug, title="", go_live_at="2027-08-01 10:00", expire_at="2027-07-01 17:40")
+    data = office_form(
+        tree["md"], slug=office.slug, title="", go_live_at="2027-08-01 10:00", expire_at="2027-07-01 17:40"
+    )
     response = moderator_client.post(edit_url(office), {**data, "action-publish": "publish"})
     assert response.status_code == 200  # the form again, with errors
     assert b"data-saved-schedule" not in response.content
@@ -332,7 +334,9 @@ def notice_form(notice, **overrides):
 def test_autosave_does_not_store_a_notice_schedule(moderator_client, tree):
     notice = tree["notice"]
     url = reverse("wagtailsnippets_announcements_sitenotice:edit", args=[notice.pk])
-    response = autosave(moderator_client, url, notice_form(notice, text="Autosaved text.", go_live_at="2027-03-01 09:15"))
+    response = autosave(
+        moderator_client, url, notice_form(notice, text="Autosaved text.", go_live_at="2027-03-01 09:15")
+    )
     assert response.status_code == 200 and response.json()["success"], response.content
     latest = SiteNotice.objects.get(pk=notice.pk).get_latest_revision_as_object()
     assert latest.text == "Autosaved text."

@@ -112,8 +112,12 @@ def test_draft_private_and_expired_pages_words_are_never_suggested(client, home,
     StandardPageFactory(parent=home, title="Quokka", summary="Never published.", live=False)
     private = StandardPageFactory(parent=home, title="Narwhal", summary="Members only.")
     PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
-    StandardPageFactory(parent=home, title="Platypus", summary="Expired, not yet unpublished.",
-                        expire_at=timezone.now() - timezone.timedelta(minutes=1))
+    StandardPageFactory(
+        parent=home,
+        title="Platypus",
+        summary="Expired, not yet unpublished.",
+        expire_at=timezone.now() - timezone.timedelta(minutes=1),
+    )
     drafted = StandardPageFactory(parent=home, title="Meeting notes", summary="Live words.")
     drafted.title = "Wombat"
     drafted.save_revision()  # a draft: not what visitors see
@@ -148,8 +152,11 @@ def test_a_published_pages_words_are_suggested_at_once_and_leave_with_it(client,
 
 def real_queries(context):
     """The queries, without the savepoints around each search (BEGIN/COMMIT, SAVEPOINT/RELEASE)."""
-    return [q["sql"] for q in context.captured_queries
-            if "SAVEPOINT" not in q["sql"] and q["sql"] not in ("BEGIN", "COMMIT")]
+    return [
+        q["sql"]
+        for q in context.captured_queries
+        if "SAVEPOINT" not in q["sql"] and q["sql"] not in ("BEGIN", "COMMIT")
+    ]
 
 
 def reads_vocabulary(sql):

@@ -57,7 +57,7 @@ PASSWORD = "a-long-and-correct-passphrase-42"
 # calls alert(), which the browser tests watch for. The quote and bracket first try to end
 # an attribute or a tag the value is written into.
 PAYLOAD = (
-    '"\'><script>window.__pwned=1;alert(1)</script>'
+    "\"'><script>window.__pwned=1;alert(1)</script>"
     '<img src=x onerror="window.__pwned=1;alert(1)">'
     '<svg onload="window.__pwned=1;alert(1)"></svg>'
 )
@@ -90,20 +90,43 @@ URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "poster",
 def browser_url(value):
     """An attribute value as a browser reads a URL: leading/trailing C0 controls and spaces
     stripped, tabs and newlines removed anywhere."""
-    return re.sub(r"[\t\n\r]", "", value.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
-                                              "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "))
+    return re.sub(
+        r"[\t\n\r]",
+        "",
+        value.strip(
+            "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
+            "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
+        ),
+    )
 
 
 def contentstate(text, urls):
     """Draftail's submitted value (contentstate JSON): a paragraph of `text`, then one
     paragraph per URL with a link to it. What an attacker posts instead of the editor UI."""
-    blocks = [{"key": "t0000", "type": "unstyled", "depth": 0, "text": text, "inlineStyleRanges": [],
-               "entityRanges": [], "data": {}}]
+    blocks = [
+        {
+            "key": "t0000",
+            "type": "unstyled",
+            "depth": 0,
+            "text": text,
+            "inlineStyleRanges": [],
+            "entityRanges": [],
+            "data": {},
+        }
+    ]
     entities = {}
     for number, url in enumerate(urls):
-        blocks.append({"key": f"l{number:04d}", "type": "unstyled", "depth": 0, "text": f"link {number}",
-                       "inlineStyleRanges": [], "entityRanges": [{"offset": 0, "length": 6, "key": number}],
-                       "data": {}})
+        blocks.append(
+            {
+                "key": f"l{number:04d}",
+                "type": "unstyled",
+                "depth": 0,
+                "text": f"link {number}",
+                "inlineStyleRanges": [],
+                "entityRanges": [{"offset": 0, "length": 6, "key": number}],
+                "data": {},
+            }
+        )
         entities[str(number)] = {"type": "LINK", "mutability": "MUTABLE", "data": {"url": url}}
     return json.dumps({"blocks": blocks, "entityMap": entities})
 
@@ -192,7 +215,6 @@ def assert_public_headers(response):
     return policy
 
 
-
 @pytest.mark.parametrize(
     "url, status",
     [
@@ -267,7 +289,9 @@ def test_the_admin_preview_of_a_page_gets_the_admin_policy(client, tree, superus
 
 
 def test_documents_keep_wagtails_stricter_policy(client, db):
-    document = get_document_model().objects.create(title="Poster", file=ContentFile(b"%PDF-1.4 poster", name="poster.pdf"))
+    document = get_document_model().objects.create(
+        title="Poster", file=ContentFile(b"%PDF-1.4 poster", name="poster.pdf")
+    )
     response = client.get(document.url)
     assert response.status_code == 200
     assert response["Content-Security-Policy"] == "default-src 'none'"
@@ -282,8 +306,13 @@ def test_policy_is_configurable_but_strict_by_default(client, tree, settings):
     settings.MEDIA_URL = "https://media.example.org/media/"
     settings.STATIC_URL = "https://static.example.org/static/"
     policy = directives(client.get("/")["Content-Security-Policy"])
-    assert policy["img-src"] == ["'self'", "data:", "https://static.example.org", "https://media.example.org",
-                                 "https://images.example.org"]
+    assert policy["img-src"] == [
+        "'self'",
+        "data:",
+        "https://static.example.org",
+        "https://media.example.org",
+        "https://images.example.org",
+    ]
     assert policy["media-src"] == ["'self'", "https://media.example.org"]
     assert policy["script-src"] == ["'self'", "https://static.example.org"]
     assert policy["connect-src"] == ["'self'", "https://api.example.org"]
@@ -313,7 +342,9 @@ def test_production_adds_upgrade_insecure_requests_and_keeps_the_rest():
         "'dei_portal.core.cache.AnonymousPageCacheMiddleware')]);"
         "print(settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     public, admin, order, cookies = result.stdout.strip().splitlines()[-4:]
     assert public.endswith("upgrade-insecure-requests") and admin.endswith("upgrade-insecure-requests")
@@ -327,7 +358,8 @@ def test_production_adds_upgrade_insecure_requests_and_keeps_the_rest():
 # --- No inline script, event handlers or styles in public templates ----------------------
 
 PUBLIC_TEMPLATES = sorted(
-    path for path in (ROOT / "templates").rglob("*.html")
+    path
+    for path in (ROOT / "templates").rglob("*.html")
     if path.relative_to(ROOT / "templates").parts[0] not in ("two_factor",)  # admin pages: admin policy
 )
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/ld\+json\")[^>]*>", re.IGNORECASE)
@@ -352,13 +384,21 @@ def test_no_public_template_has_inline_script_event_handlers_or_styles(path):
 
 
 def test_the_guard_catches_what_it_should():
-    for bad in ['<script>alert(1)</script>', '<script type="module">x()</script>', '<button onclick="x()">',
-                '<a href="#" ONMOUSEOVER = "x()">']:
+    for bad in [
+        "<script>alert(1)</script>",
+        '<script type="module">x()</script>',
+        '<button onclick="x()">',
+        '<a href="#" ONMOUSEOVER = "x()">',
+    ]:
         assert INLINE_SCRIPT.search(bad) or EVENT_HANDLER.search(bad), bad
     for bad in ['<p style="color:red">', "<style>p{}</style>"]:
         assert INLINE_STYLE.search(bad), bad
-    for good in ['<script src="/static/js/notices.js" defer></script>', '<script type="application/ld+json">{}</script>',
-                 '<button data-notice-close hidden>', '<p class="lead">']:
+    for good in [
+        '<script src="/static/js/notices.js" defer></script>',
+        '<script type="application/ld+json">{}</script>',
+        "<button data-notice-close hidden>",
+        '<p class="lead">',
+    ]:
         assert not (INLINE_SCRIPT.search(good) or EVENT_HANDLER.search(good) or INLINE_STYLE.search(good)), good
     assert script_problems('<p><a href=" java\tscript:alert(1)">x</a></p>')
     assert script_problems('<img src="x" onerror="alert(1)">')
@@ -366,8 +406,21 @@ def test_the_guard_catches_what_it_should():
     assert not script_problems('<p><a href="&amp;#106;avascript:alert(1)">a relative link</a></p>')
 
 
-@pytest.mark.parametrize("key", ["home", "offices", "office", "organizations", "organization", "statements",
-                                 "statement", "announcements", "announcement", "standard"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "home",
+        "offices",
+        "office",
+        "organizations",
+        "organization",
+        "statements",
+        "statement",
+        "announcements",
+        "announcement",
+        "standard",
+    ],
+)
 def test_every_page_type_renders_without_inline_script(client, tree, key):
     response = client.get(tree[key].url)
     assert response.status_code == 200
@@ -388,10 +441,12 @@ def hostile(tree):
     hold a valid one; the browser tests also try them written straight to the database.
     """
     rich = hostile_rich_text()
-    image = get_image_model().objects.create(title=PAYLOAD[:255], description=PAYLOAD,
-                                             file=get_test_image_file(size=(1200, 700)))
-    document = get_document_model().objects.create(title=PAYLOAD[:255],
-                                                   file=ContentFile(b"%PDF-1.4 poster", name="poster.pdf"))
+    image = get_image_model().objects.create(
+        title=PAYLOAD[:255], description=PAYLOAD, file=get_test_image_file(size=(1200, 700))
+    )
+    document = get_document_model().objects.create(
+        title=PAYLOAD[:255], file=ContentFile(b"%PDF-1.4 poster", name="poster.pdf")
+    )
 
     def link(text=SHORT):
         return {"text": text, "page": None, "url": "https://example.edu/?q=%22%3E%3Cscript%3E"}
@@ -413,8 +468,21 @@ def hostile(tree):
     site = Site.objects.get(is_default_site=True)
     site.site_name = PAYLOAD
     site.save()
-    pages = {key: tree[key] for key in ("home", "offices", "office", "organizations", "organization", "statements",
-                                        "statement", "announcements", "announcement", "standard")}
+    pages = {
+        key: tree[key]
+        for key in (
+            "home",
+            "offices",
+            "office",
+            "organizations",
+            "organization",
+            "statements",
+            "statement",
+            "announcements",
+            "announcement",
+            "standard",
+        )
+    }
     for page in pages.values():
         page.title = f"Hostile {page.title} {PAYLOAD}"
         page.seo_title = PAYLOAD
@@ -431,8 +499,12 @@ def hostile(tree):
     home.organizations_heading = PAYLOAD[:120]
     home.commitments_heading = PAYLOAD[:120]
     home.commitments_intro = PAYLOAD
-    home.values_body = body() + [{"type": "welcome_statement", "value": {
-        "graphic": picture(), "statement": PAYLOAD, "how_to_post": link(), "poster": document.pk}}]
+    home.values_body = body() + [
+        {
+            "type": "welcome_statement",
+            "value": {"graphic": picture(), "statement": PAYLOAD, "how_to_post": link(), "poster": document.pk},
+        }
+    ]
     for key in ("offices", "organizations", "statements", "announcements"):
         pages[key].intro = rich
     statement = pages["statement"]
@@ -464,22 +536,35 @@ def hostile(tree):
     notice.save()
     SiteNotice.objects.filter(pk=notice.pk).update(live=True)
     nav = NavigationSettings.for_site(site)
-    nav.primary_menu = [{"type": "link", "value": {"text": SHORT, "page": pages["offices"].pk, "url": ""}},
-                        {"type": "link", "value": link()}]
+    nav.primary_menu = [
+        {"type": "link", "value": {"text": SHORT, "page": pages["offices"].pk, "url": ""}},
+        {"type": "link", "value": link()},
+    ]
     nav.save()
     footer = FooterSettings.for_site(site)
     footer.contact_heading = PAYLOAD[:120]
     footer.address = PAYLOAD
     footer.phone = SHORT
-    footer.social_links = [{"type": "social", "value": {"platform": "instagram",
-                                                              "url": "https://www.instagram.com/?q=%22%3E"}}]
+    footer.social_links = [
+        {"type": "social", "value": {"platform": "instagram", "url": "https://www.instagram.com/?q=%22%3E"}}
+    ]
     footer.legal_links = [{"type": "link", "value": link()}]
     footer.save()
     return {**tree, **pages, "image": image, "document": document}
 
 
-HOSTILE_PAGES = ["home", "offices", "office", "organizations", "organization", "statements", "statement",
-                 "announcements", "announcement", "standard"]
+HOSTILE_PAGES = [
+    "home",
+    "offices",
+    "office",
+    "organizations",
+    "organization",
+    "statements",
+    "statement",
+    "announcements",
+    "announcement",
+    "standard",
+]
 
 
 @pytest.mark.parametrize("key", HOSTILE_PAGES)
@@ -515,8 +600,10 @@ def test_hostile_rich_text_keeps_no_script_address():
     hrefs = [a.get("href") for a in soup(html).find_all("a")]
     assert len(hrefs) == len(SCRIPT_URLS)
     # Only the two entity-spelled ones keep an href, escaped: relative links to a harmless path.
-    assert [h for h in hrefs if h] == ["&#106;avascript:window.__pwned=1;alert(1)",
-                                       "&#x6A;avascript&colon;window.__pwned=1;alert(1)"]
+    assert [h for h in hrefs if h] == [
+        "&#106;avascript:window.__pwned=1;alert(1)",
+        "&#x6A;avascript&colon;window.__pwned=1;alert(1)",
+    ]
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
@@ -538,11 +625,15 @@ def editor_client(client, editor):
 
 def errors_of(response):
     page = soup(response)
-    return " ".join(e.get_text(" ", strip=True) for e in page.select(".error-message, .help-critical, .w-field__errors"))
+    return " ".join(
+        e.get_text(" ", strip=True) for e in page.select(".error-message, .help-critical, .w-field__errors")
+    )
 
 
 def office_form(audience, **overrides):
-    return shared_office_form(audience, **{"summary": "Supports residents and fellows.", "body": streamfield([]), **overrides})
+    return shared_office_form(
+        audience, **{"summary": "Supports residents and fellows.", "body": streamfield([]), **overrides}
+    )
 
 
 @pytest.mark.parametrize("url", SCRIPT_URLS, ids=range(len(SCRIPT_URLS)))
@@ -581,7 +672,9 @@ def test_notice_link_refuses_script_addresses(editor_client, db, url):
 def test_link_blocks_of_menus_footers_and_the_welcome_statement_refuse_script_addresses(block, url):
     from wagtail.blocks.struct_block import StructBlockValidationError
 
-    value = {"text": "More", "page": None, "url": url} if isinstance(block, LinkBlock) else {"platform": "x", "url": url}
+    value = (
+        {"text": "More", "page": None, "url": url} if isinstance(block, LinkBlock) else {"platform": "x", "url": url}
+    )
     with pytest.raises(StructBlockValidationError) as error:
         block.clean(block.to_python(value))
     assert "Enter a valid URL" in str(error.value.block_errors["url"])
@@ -671,8 +764,9 @@ def test_login_next_never_sends_an_editor_off_site(client, editor, evil):
 def test_login_next_never_sends_a_superuser_off_site_through_the_two_factor_step(client, superuser, evil):
     """Password, then the two-factor setup page: every redirect on the way stays on this site.
     (The verify and setup pages' own `next` handling: tests/test_admin_security.py.)"""
-    response = client.post("/admin/login/", {"username": "siteadmin", "password": "long-enough-password-1",
-                                             "next": evil}, follow=True)
+    response = client.post(
+        "/admin/login/", {"username": "siteadmin", "password": "long-enough-password-1", "next": evil}, follow=True
+    )
     assert response.status_code == 200
     assert response.redirect_chain, "should have been redirected to the two-factor setup"
     for url, _status in response.redirect_chain:
@@ -705,12 +799,16 @@ def test_admin_posts_without_a_csrf_token_are_refused(csrf_client, tree, editor)
     attempts = {
         "edit a page": (edit, data),
         "publish a page": (edit, {**data, "action-publish": "publish"}),
-        "add a page": (reverse("wagtailadmin_pages:add", args=["offices", "officepage", tree["offices"].pk]),
-                       office_form(tree["md"])),
+        "add a page": (
+            reverse("wagtailadmin_pages:add", args=["offices", "officepage", tree["offices"].pk]),
+            office_form(tree["md"]),
+        ),
         "unpublish": (reverse("wagtailadmin_pages:unpublish", args=[office.pk]), {}),
         "delete": (reverse("wagtailadmin_pages:delete", args=[office.pk]), {}),
-        "add a notice": (reverse("wagtailsnippets_announcements_sitenotice:add"),
-                         {"heading": "Defaced", "text": "Defaced", "link_url": "", "link_text": ""}),
+        "add a notice": (
+            reverse("wagtailsnippets_announcements_sitenotice:add"),
+            {"heading": "Defaced", "text": "Defaced", "link_url": "", "link_text": ""},
+        ),
         "upload a document": (reverse("wagtaildocs:add"), {"title": "Defaced"}),
         "sign out": ("/admin/logout/", {}),
         "change own account": ("/admin/account/", {"password-old_password": PASSWORD}),
@@ -758,12 +856,16 @@ def private(tree):
     offices = tree["offices"]
     draft = StandardPageFactory(parent=tree["home"], title="Zebra draft page", live=False)
     draft.save_revision()
-    login_page = AnnouncementPageFactory(parent=tree["announcements"], title="Zebra members only",
-                                         summary="Zebra secret summary.")
+    login_page = AnnouncementPageFactory(
+        parent=tree["announcements"], title="Zebra members only", summary="Zebra secret summary."
+    )
     PageViewRestriction.objects.create(page=login_page, restriction_type=PageViewRestriction.LOGIN)
-    password_page = StandardPageFactory(parent=tree["home"], title="Zebra password page", summary="Zebra secret summary.")
+    password_page = StandardPageFactory(
+        parent=tree["home"], title="Zebra password page", summary="Zebra secret summary."
+    )
     password_restriction = PageViewRestriction.objects.create(
-        page=password_page, restriction_type=PageViewRestriction.PASSWORD, password="letmein-please")
+        page=password_page, restriction_type=PageViewRestriction.PASSWORD, password="letmein-please"
+    )
     child = StandardPageFactory(parent=password_page, title="Zebra password child")  # private through its parent
     group_page = StandardPageFactory(parent=tree["home"], title="Zebra group page")
     group_restriction = PageViewRestriction.objects.create(page=group_page, restriction_type=PageViewRestriction.GROUPS)
@@ -773,19 +875,30 @@ def private(tree):
     documents = {}
     for kind in (CollectionViewRestriction.LOGIN, CollectionViewRestriction.PASSWORD, CollectionViewRestriction.GROUPS):
         collection = root.add_child(name=f"Private {kind}")
-        restriction = CollectionViewRestriction.objects.create(collection=collection, restriction_type=kind,
-                                                               password="letmein-please")
+        restriction = CollectionViewRestriction.objects.create(
+            collection=collection, restriction_type=kind, password="letmein-please"
+        )
         if kind == CollectionViewRestriction.GROUPS:
             restriction.groups.add(Group.objects.get(name="Zebra members"))
         documents[kind] = get_document_model().objects.create(
-            title=f"Zebra private document {kind}", collection=collection,
-            file=ContentFile(b"%PDF-1.4 zebra-secret-contents", name=f"zebra-{kind}.pdf"))
+            title=f"Zebra private document {kind}",
+            collection=collection,
+            file=ContentFile(b"%PDF-1.4 zebra-secret-contents", name=f"zebra-{kind}.pdf"),
+        )
     # A public page that links to a private document: the link shows, the file does not.
     office = tree["office"]
     office.body = [("download", {"document": documents[CollectionViewRestriction.LOGIN], "text": ""})]
     office.save_revision().publish()
-    return {"draft": draft, "login": login_page, "password": password_page, "password_restriction": password_restriction,
-            "child": child, "group": group_page, "documents": documents, "offices": offices}
+    return {
+        "draft": draft,
+        "login": login_page,
+        "password": password_page,
+        "password_restriction": password_restriction,
+        "child": child,
+        "group": group_page,
+        "documents": documents,
+        "offices": offices,
+    }
 
 
 def body_of(response):
@@ -824,8 +937,10 @@ def test_private_pages_never_enter_the_shared_page_cache(client, private, django
     assert b"Zebra members only" in member.get(private["login"].url).content
     unlocked = Client()
     restriction = private["password_restriction"]
-    response = unlocked.post(f"/_util/authenticate_with_password/{restriction.pk}/{private['password'].pk}/",
-                             {"password": "letmein-please", "return_url": private["password"].url})
+    response = unlocked.post(
+        f"/_util/authenticate_with_password/{restriction.pk}/{private['password'].pk}/",
+        {"password": "letmein-please", "return_url": private["password"].url},
+    )
     assert response.status_code == 302
     assert b"Zebra password page" in unlocked.get(private["password"].url).content
     for _ in range(2):
@@ -861,16 +976,18 @@ def test_private_documents_and_pages_are_not_in_search_sitemap_or_feeds(client, 
         assert private[key].title not in text
 
 
-@pytest.mark.parametrize("url", ["/api/v2/pages/", "/api/v2/pages/?search=zebra", "/api/v2/documents/",
-                                 "/api/v2/images/", "/api/"])
+@pytest.mark.parametrize(
+    "url", ["/api/v2/pages/", "/api/v2/pages/?search=zebra", "/api/v2/documents/", "/api/v2/images/", "/api/"]
+)
 def test_there_is_no_public_content_api(client, private, url):
     response = client.get(url)
     assert response.status_code == 404
     assert b"Zebra" not in response.content
 
 
-@pytest.mark.parametrize("url", ["/admin/api/main/pages/", "/admin/api/main/pages/?search=zebra",
-                                 "/admin/api/main/pages/?child_of=root"])
+@pytest.mark.parametrize(
+    "url", ["/admin/api/main/pages/", "/admin/api/main/pages/?search=zebra", "/admin/api/main/pages/?child_of=root"]
+)
 def test_the_admins_own_api_is_not_open_to_anonymous_visitors(client, private, url):
     response = client.get(url)
     assert response.status_code in (302, 403, 404)

@@ -75,8 +75,11 @@ def pwned(page):
 
 def console_problems(page):
     """Console errors and warnings, but not the expected 404 of the missing-page URL."""
-    return [text for kind, text in page.console
-            if kind in ("error", "warning") and not text.startswith("Failed to load resource")] + page.errors
+    return [
+        text
+        for kind, text in page.console
+        if kind in ("error", "warning") and not text.startswith("Failed to load resource")
+    ] + page.errors
 
 
 @pytest.mark.browser
@@ -138,8 +141,16 @@ def put_script_in_the_content():
     footer.address = PAYLOAD
     footer.phone = SHORT
     footer.save()
-    return [office.url, statement.url, announcement.url, "/", "/offices/", "/announcements/",
-            "/search/?query=Faculty", f"/search/?query={PAYLOAD}"]
+    return [
+        office.url,
+        statement.url,
+        announcement.url,
+        "/",
+        "/offices/",
+        "/announcements/",
+        "/search/?query=Faculty",
+        f"/search/?query={PAYLOAD}",
+    ]
 
 
 def bypass_every_validation():
@@ -154,12 +165,14 @@ def bypass_every_validation():
     notice = SiteNotice.objects.order_by("sort_order").first()
     SiteNotice.objects.filter(pk=notice.pk).update(link_url=SCRIPT_URLS[1], link_text="Notice link", link_page=None)
     page = StandardPage.objects.get(slug="accessibility")
-    links = "".join(f'<a href="{url.replace(chr(34), "&quot;")}">raw link {n}</a> ' for n, url in enumerate(SCRIPT_URLS))
+    links = "".join(
+        f'<a href="{url.replace(chr(34), "&quot;")}">raw link {n}</a> ' for n, url in enumerate(SCRIPT_URLS)
+    )
     raw = (
         f"<p>{links}</p>"
         '<p><img src="x" onerror="window.__pwned=1;alert(1)">'
         '<svg><image href="x" onerror="window.__pwned=1;alert(1)"/></svg>'
-        '<script>window.__pwned=1;alert(1)</script>'
+        "<script>window.__pwned=1;alert(1)</script>"
         '<a href="#" onclick="window.__pwned=1;alert(1)" id="onclick-link">click</a></p>'
     )
     page.body = [{"type": "paragraph", "value": raw}]
@@ -252,15 +265,21 @@ def test_the_admin_works_under_its_own_policy(site_url, open_page):  # noqa: F81
     preview = page.frame_locator("#w-preview-iframe")
     expect(preview.get_by_role("heading", level=1)).to_have_text(announcement.title)
     assert violations(page) == []
-    assert not [text for kind, text in page.console if "Content Security Policy" in text or "Permissions-Policy" in text]
+    assert not [
+        text for kind, text in page.console if "Content Security Policy" in text or "Permissions-Policy" in text
+    ]
 
 
 @pytest.mark.browser
 def test_no_other_site_can_frame_a_page(site_url, open_page):  # noqa: F811
     page = open_page()
     evil = "http://evil.test/"
-    page.context.route(f"{evil}**", lambda route: route.fulfill(
-        content_type="text/html", body=f'<!DOCTYPE html><title>Evil</title><iframe src="{site_url}/"></iframe>'))
+    page.context.route(
+        f"{evil}**",
+        lambda route: route.fulfill(
+            content_type="text/html", body=f'<!DOCTYPE html><title>Evil</title><iframe src="{site_url}/"></iframe>'
+        ),
+    )
     page.goto(evil)
     page.wait_for_timeout(1000)
     framed = [frame for frame in page.frames if frame != page.main_frame]

@@ -19,10 +19,15 @@ GOOD = {
 def manage(*args, **env):
     base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
     base.update(DJANGO_SETTINGS_MODULE="dei_portal.settings.production", **env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+    )
 
 
-@pytest.mark.parametrize("missing, message", [("SECRET_KEY", "Set SECRET_KEY"), ("ALLOWED_HOSTS", "Set ALLOWED_HOSTS"), ("DATABASE_URL", "Set DATABASE_URL")])
+@pytest.mark.parametrize(
+    "missing, message",
+    [("SECRET_KEY", "Set SECRET_KEY"), ("ALLOWED_HOSTS", "Set ALLOWED_HOSTS"), ("DATABASE_URL", "Set DATABASE_URL")],
+)
 def test_production_refuses_to_start_without_its_environment(missing, message):
     env = {k: v for k, v in GOOD.items() if k != missing}
     result = manage("check", **env)
@@ -47,9 +52,19 @@ def test_database_url_selects_postgresql_and_its_search_app():
         "print(settings.DATABASES['default']['ENGINE']);print('django.contrib.postgres' in settings.INSTALLED_APPS)"
     )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    sqlite = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                            env={**env, "DJANGO_SETTINGS_MODULE": "dei_portal.settings.dev"})
+    sqlite = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "DJANGO_SETTINGS_MODULE": "dei_portal.settings.dev"},
+    )
     assert sqlite.stdout.split() == ["django.db.backends.sqlite3", "False"]
-    postgres = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                              env={**env, "DJANGO_SETTINGS_MODULE": "dei_portal.settings.dev", "DATABASE_URL": GOOD["DATABASE_URL"]})
+    postgres = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "DJANGO_SETTINGS_MODULE": "dei_portal.settings.dev", "DATABASE_URL": GOOD["DATABASE_URL"]},
+    )
     assert postgres.stdout.split() == ["django.db.backends.postgresql", "True"]

@@ -109,7 +109,9 @@ def test_setup_makes_backup_codes_and_shows_them_once(client, django_user_model)
     assert len(codes) == BACKUP_CODE_COUNT == len(set(codes))
     assert set(codes) == tokens(user)
     assert "Store them now" in text(page) and "only time they are shown" in text(page)
-    continue_link = BeautifulSoup(page.content, "html.parser").find("a", string="I have stored my backup codes, continue")
+    continue_link = BeautifulSoup(page.content, "html.parser").find(
+        "a", string="I have stored my backup codes, continue"
+    )
     assert continue_link["href"] == "/admin/pages/"
     assert client.get("/admin/pages/").status_code == 200  # verified by the setup code
 

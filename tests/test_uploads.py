@@ -26,7 +26,7 @@ from tests.conftest import login_verified
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = (
     b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-    b"<script>alert(document.domain)</script><rect width=\"10\" height=\"10\"/></svg>"
+    b'<script>alert(document.domain)</script><rect width="10" height="10"/></svg>'
 )
 
 
@@ -161,12 +161,32 @@ def test_every_allowed_document_extension_has_a_content_check(settings):
         ("page.html", HTML, "File extension “html” is not allowed"),
         ("page.htm", HTML, "File extension “htm” is not allowed"),
         ("drawing.svg", SVG, "File extension “svg” is not allowed"),
-        ("poster.pdf", HTML, "This file’s contents are not a PDF file, although its name ends in .pdf (it looks like an HTML page)"),
-        ("poster.pdf", SVG, "This file’s contents are not a PDF file, although its name ends in .pdf (it looks like an SVG image)"),
-        ("logo.png", HTML, "This file’s contents are not a PNG file, although its name ends in .png (it looks like an HTML page)"),
-        ("letter.docx", HTML, "This file’s contents are not a Word (.docx) file, although its name ends in .docx (it looks like an HTML page)"),
+        (
+            "poster.pdf",
+            HTML,
+            "This file’s contents are not a PDF file, although its name ends in .pdf (it looks like an HTML page)",
+        ),
+        (
+            "poster.pdf",
+            SVG,
+            "This file’s contents are not a PDF file, although its name ends in .pdf (it looks like an SVG image)",
+        ),
+        (
+            "logo.png",
+            HTML,
+            "This file’s contents are not a PNG file, although its name ends in .png (it looks like an HTML page)",
+        ),
+        (
+            "letter.docx",
+            HTML,
+            "This file’s contents are not a Word (.docx) file, although its name ends in .docx (it looks like an HTML page)",
+        ),
         # A ZIP that is not an Office file (e.g. a renamed archive) is not a Word document either.
-        ("slides.pptx", docx_bytes(), "This file’s contents are not a PowerPoint (.pptx) file, although its name ends in .pptx (it looks like a Word document)"),
+        (
+            "slides.pptx",
+            docx_bytes(),
+            "This file’s contents are not a PowerPoint (.pptx) file, although its name ends in .pptx (it looks like a Word document)",
+        ),
     ],
 )
 def test_document_uploads_are_refused(editor, media, name, content, message):
@@ -211,9 +231,17 @@ def test_replacing_a_document_file_is_checked_too(editor, media):
     "name, content, message",
     [
         ("page.html", HTML, "Not a supported image format"),
-        ("photo.png", HTML, "This file’s contents are not a PNG file, although its name ends in .png (it looks like an HTML page)"),
+        (
+            "photo.png",
+            HTML,
+            "This file’s contents are not a PNG file, although its name ends in .png (it looks like an HTML page)",
+        ),
         ("drawing.svg", SVG, "Not a supported image format"),
-        ("drawing.png", SVG, "This file’s contents are not a PNG file, although its name ends in .png (it looks like an SVG image)"),
+        (
+            "drawing.png",
+            SVG,
+            "This file’s contents are not a PNG file, although its name ends in .png (it looks like an SVG image)",
+        ),
         ("poster.pdf", pdf_bytes(), "Upload a valid image"),
     ],
 )
@@ -301,9 +329,7 @@ def test_markup_documents_from_before_the_checks_download_not_render(db, client,
 def test_private_document_is_refused_to_anonymous_visitors(db, client, media, superuser):
     root = Collection.get_first_root_node()
     private = root.add_child(name="Staff only")
-    CollectionViewRestriction.objects.create(
-        collection=private, restriction_type=CollectionViewRestriction.LOGIN
-    )
+    CollectionViewRestriction.objects.create(collection=private, restriction_type=CollectionViewRestriction.LOGIN)
     document = Document.objects.create(
         title="Budget", collection=private, file=ContentFile(pdf_bytes(), name="budget.pdf")
     )

@@ -8,80 +8,304 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtailimages', '0027_image_description'),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtailimages", "0027_image_description"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AnnouncementCategory',
+            name="AnnouncementCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('name', models.CharField(help_text='Shown on announcements and as a filter.', max_length=80, unique=True)),
-                ('slug', models.SlugField(help_text='Used in filter addresses (?category=slug).', max_length=80, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "name",
+                    models.CharField(help_text="Shown on announcements and as a filter.", max_length=80, unique=True),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Used in filter addresses (?category=slug).", max_length=80, unique=True
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'announcement category',
-                'verbose_name_plural': 'announcement categories',
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "announcement category",
+                "verbose_name_plural": "announcement categories",
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='AnnouncementIndexPage',
+            name="AnnouncementIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('intro', wagtail.fields.RichTextField(blank=True, help_text='Shown above the announcements.')),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, help_text="Shown above the announcements.")),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'announcement index page',
+                "verbose_name": "announcement index page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='AnnouncementPage',
+            name="AnnouncementPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('date', models.DateField(default=django.utils.timezone.localdate, help_text="The announcement's date; the list is newest first.")),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text='The full announcement.')),
-                ('event_start', models.DateTimeField(blank=True, help_text='Optional: when the event starts (for event announcements).', null=True)),
-                ('event_end', models.DateTimeField(blank=True, help_text='Optional: when the event ends.', null=True)),
-                ('event_location', models.CharField(blank=True, help_text='Optional: where the event takes place.', max_length=200)),
-                ('category', models.ForeignKey(help_text='Shown on the announcement and used to filter the announcements list.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='announcements.announcementcategory')),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "date",
+                    models.DateField(
+                        default=django.utils.timezone.localdate,
+                        help_text="The announcement's date; the list is newest first.",
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("figure", 6),
+                            ("quote", 9),
+                            ("call_to_action", 13),
+                            ("download", 16),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "The heading's words.", "max_length": 120},
+                            ),
+                            1: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("h2", "Section (h2)"),
+                                        ("h3", "Subsection (h3)"),
+                                        ("h4", "Minor heading (h4)"),
+                                    ],
+                                    "help_text": "Pick the level that fits the outline; never skip a level.",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                            3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                            4: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                            ),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                            ),
+                            6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                            7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Who said it.", "max_length": 120, "required": False},
+                            ),
+                            9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "A page on this site…", "required": False},
+                            ),
+                            12: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "…or an address on another site (https://…).", "required": False},
+                            ),
+                            13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                            14: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"help_text": "The file visitors download; its type and size are shown."},
+                            ),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text. Blank uses the document title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                        },
+                        help_text="The full announcement.",
+                    ),
+                ),
+                (
+                    "event_start",
+                    models.DateTimeField(
+                        blank=True, help_text="Optional: when the event starts (for event announcements).", null=True
+                    ),
+                ),
+                ("event_end", models.DateTimeField(blank=True, help_text="Optional: when the event ends.", null=True)),
+                (
+                    "event_location",
+                    models.CharField(blank=True, help_text="Optional: where the event takes place.", max_length=200),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        help_text="Shown on the announcement and used to filter the announcements list.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="announcements.announcementcategory",
+                    ),
+                ),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'announcement page',
+                "verbose_name": "announcement page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='SiteNotice',
+            name="SiteNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('heading', models.CharField(help_text="Bold first words of the notice, e.g. 'Announcements'.", max_length=80)),
-                ('text', models.CharField(help_text='One short sentence shown after the heading.', max_length=250)),
-                ('link_url', models.URLField(blank=True, help_text='…or an address on another site (https://…).', max_length=300)),
-                ('link_text', models.CharField(blank=True, help_text="Link text that makes sense on its own, e.g. 'See all announcements'.", max_length=80)),
-                ('is_active', models.BooleanField(default=True, help_text='Untick to take the notice off every page.', verbose_name='Show on the site')),
-                ('link_page', models.ForeignKey(blank=True, help_text='Optional: a page on this site the notice links to…', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "heading",
+                    models.CharField(help_text="Bold first words of the notice, e.g. 'Announcements'.", max_length=80),
+                ),
+                ("text", models.CharField(help_text="One short sentence shown after the heading.", max_length=250)),
+                (
+                    "link_url",
+                    models.URLField(
+                        blank=True, help_text="…or an address on another site (https://…).", max_length=300
+                    ),
+                ),
+                (
+                    "link_text",
+                    models.CharField(
+                        blank=True,
+                        help_text="Link text that makes sense on its own, e.g. 'See all announcements'.",
+                        max_length=80,
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Untick to take the notice off every page.",
+                        verbose_name="Show on the site",
+                    ),
+                ),
+                (
+                    "link_page",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Optional: a page on this site the notice links to…",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'site-wide notice',
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "site-wide notice",
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
     ]

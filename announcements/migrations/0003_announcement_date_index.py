@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('announcements', '0002_notice_publishing'),
-        ('wagtailimages', '0027_image_description'),
+        ("announcements", "0002_notice_publishing"),
+        ("wagtailimages", "0027_image_description"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='announcementpage',
-            index=models.Index(fields=['-date'], name='announcement_date_desc'),
+            model_name="announcementpage",
+            index=models.Index(fields=["-date"], name="announcement_date_desc"),
         ),
     ]

@@ -62,8 +62,7 @@ PUBLISHING_GROUPS = ("Moderators", "Publishers")
 # One sentence per role, shown next to its checkbox on the user form and on the group's page.
 # The editor guide's role table says the same at length; keep the two in step.
 ROLE_DESCRIPTIONS = {
-    "Editors": "Writes and changes drafts of pages and notices and submits them for review; "
-    "never publishes.",
+    "Editors": "Writes and changes drafts of pages and notices and submits them for review; never publishes.",
     "Moderators": "Reviews what Editors submit, then approves (publishes) or sends it back; "
     "also publishes directly. Needs two-factor sign-in.",
     "Publishers": "Writes and publishes directly, without a second person — the role for a "
@@ -95,9 +94,7 @@ COMBINE_ROLES_HELP = (
     "Tick to give this user more than one role on purpose, e.g. a Site administrator who also "
     "publishes in a one-person office."
 )
-ONE_ROLE_ERROR = (
-    "Choose one role, or tick “Combine roles” below if this person really needs more than one."
-)
+ONE_ROLE_ERROR = "Choose one role, or tick “Combine roles” below if this person really needs more than one."
 LAST_ADMINISTRATOR_ERROR = (
     "This is the last active administrator: make someone else a Site administrator first, "
     "or nobody will be able to manage accounts."

@@ -52,7 +52,10 @@ def send_invitation(user):
     link = site_url(
         reverse(
             "wagtailadmin_password_reset_confirm",
-            kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
         )
     )
     context = {

@@ -30,6 +30,7 @@ from base64 import b32encode
 from importlib import import_module
 from urllib.parse import urlencode
 
+import django_otp
 import segno
 from django import forms
 from django.conf import settings
@@ -41,23 +42,22 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, path, resolve, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail import hooks
 from wagtail.admin import messages as admin_messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 
-import django_otp
 from dei_portal.accounts.admin_roles import ADMINISTRATORS_GROUP, is_last_administrator
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # The logger keeps the name it had before the module moved into dei_portal/accounts/ (log filters).
 logger = logging.getLogger("dei_portal.two_factor")
@@ -218,8 +218,7 @@ class VerifyForm(TokenForm):
 
     accepts_backup_codes = True
     invalid_message = (
-        "Enter the 6-digit code from your authenticator app (numbers only), "
-        "or one of your 8-character backup codes."
+        "Enter the 6-digit code from your authenticator app (numbers only), or one of your 8-character backup codes."
     )
 
     def __init__(self, *args, **kwargs):
@@ -405,7 +404,9 @@ def setup_view(request):
             complete_verification(request, verified)
             hand_out_backup_codes(request, codes)
             logger.info("Two-factor authenticator set up for user %s.", user.get_username())
-            messages.success(request, "Two-factor authentication is set up. You will be asked for a code when you sign in.")
+            messages.success(
+                request, "Two-factor authentication is set up. You will be asked for a code when you sign in."
+            )
             # The backup codes first (shown once), then where the user was going.
             return redirect(url_with_next(NEW_BACKUP_CODES_URL_NAME, next_url))
 
@@ -563,7 +564,9 @@ def end_sessions(user):
     office's admin accounts."""
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     if not hasattr(store_class, "get_model_class"):
-        logger.warning("Sessions of %s not ended: %s is not database-backed.", user.get_username(), settings.SESSION_ENGINE)
+        logger.warning(
+            "Sessions of %s not ended: %s is not database-backed.", user.get_username(), settings.SESSION_ENGINE
+        )
         return 0
     sessions = store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
     ended = 0
@@ -677,5 +680,7 @@ def register_two_factor_log_actions(actions):
         "Reset two-factor authentication",
         "Two-factor authentication reset: authenticator and backup codes removed, signed out everywhere",
     )
-    actions.register_action(REGENERATE_ACTION, "Regenerate backup codes", "New backup codes made; the old ones no longer work")
+    actions.register_action(
+        REGENERATE_ACTION, "Regenerate backup codes", "New backup codes made; the old ones no longer work"
+    )
     actions.register_action(BACKUP_CODE_USED_ACTION, "Sign in with a backup code", "Signed in with a backup code")

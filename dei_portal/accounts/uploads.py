@@ -158,7 +158,9 @@ def validate_document_content(uploaded):
         # An allowed extension this check does not know: refuse rather than store unchecked
         # (tests/test_uploads.py checks every extension in WAGTAILDOCS_EXTENSIONS has one).
         raise ValidationError(
-            "Files ending in .%(extension)s cannot be uploaded.", code="unchecked_extension", params={"extension": extension}
+            "Files ending in .%(extension)s cannot be uploaded.",
+            code="unchecked_extension",
+            params={"extension": extension},
         )
     head = read_head(uploaded)
     if not head.startswith(signatures) or (extension in OFFICE_FOLDERS and not _is_office_file(uploaded, extension)):
@@ -264,7 +266,7 @@ class PixelCheckedImageField(WagtailImageField):
                     width, height = header.size
         except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
             width = height = None
-        except Exception:  # noqa: BLE001 - not a format Pillow reads: Wagtail's checks decide
+        except Exception:
             return
         finally:
             data.seek(0)

@@ -72,7 +72,9 @@ class LinkBlock(blocks.StructBlock):
         value = super().clean(value)
         has_page, has_url = bool(value.get("page")), bool(value.get("url"))
         if has_page == has_url:
-            message = "Choose a page or enter an address, not both." if has_page else "Choose a page or enter an address."
+            message = (
+                "Choose a page or enter an address, not both." if has_page else "Choose a page or enter an address."
+            )
             raise StructBlockValidationError(block_errors={"url": ValidationError(message)})
         if has_url and not value.get("text"):
             raise StructBlockValidationError(

@@ -10,9 +10,7 @@ from django.db.models import Prefetch
 from wagtail.images import get_image_model
 
 # The renditions a card's {% picture %} asks for (templates/includes/card.html).
-CARD_IMAGE_SPECS = [
-    f"format-{fmt}|fill-{size}" for fmt in ("avif", "webp", "jpeg") for size in ("400x225", "800x450")
-]
+CARD_IMAGE_SPECS = [f"format-{fmt}|fill-{size}" for fmt in ("avif", "webp", "jpeg") for size in ("400x225", "800x450")]
 
 
 def with_card_images(queryset, field="listing_image"):

@@ -13,7 +13,9 @@ def base_promote_panels(with_summary=True):
         MultiFieldPanel(
             [
                 FieldPanel("slug"),
-                FieldPanel("seo_title", help_text="The browser tab and search-result title. Blank uses the page title."),
+                FieldPanel(
+                    "seo_title", help_text="The browser tab and search-result title. Blank uses the page title."
+                ),
                 FieldPanel(
                     "search_description",
                     help_text="The meta description search engines show. Blank uses the summary.",

@@ -32,7 +32,9 @@ def scheduled_models():
     marked = [
         model
         for model in apps.get_models()
-        if not model._meta.proxy and issubclass(model, DraftStateMixin) and changes_public_site(model)
+        if not model._meta.proxy
+        and issubclass(model, DraftStateMixin)
+        and changes_public_site(model)
         and not issubclass(model, Page)
     ]
     return (Page, *marked)

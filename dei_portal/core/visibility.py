@@ -29,8 +29,4 @@ def discoverable(queryset, for_search=False):
         private = Page.objects.filter(Exists(restriction)).values("id")
         expired = Page.objects.filter(expire_at__lte=now).values("id")
         return queryset.live().exclude(id__in=private).exclude(id__in=expired)
-    return (
-        queryset.live()
-        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
-        .exclude(Exists(restriction))
-    )
+    return queryset.live().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now)).exclude(Exists(restriction))

@@ -126,7 +126,12 @@ ORGANIZATIONS = [
     },
 ]
 
-CATEGORIES = [("Campus events", "campus-events"), ("Policies", "policies"), ("Construction", "construction"), ("General", "general")]
+CATEGORIES = [
+    ("Campus events", "campus-events"),
+    ("Policies", "policies"),
+    ("Construction", "construction"),
+    ("General", "general"),
+]
 
 
 def rich(html):
@@ -222,9 +227,7 @@ class Command(BaseCommand):
 
         audiences = self.audiences()
         categories = self.categories()
-        graphic = self.image(
-            "Welcome statement graphic", WELCOME_ALT, draw_welcome_graphic, (1200, 800)
-        )
+        graphic = self.image("Welcome statement graphic", WELCOME_ALT, draw_welcome_graphic, (1200, 800))
         poster = self.document("Welcome statement poster (PDF)", "welcome-statement-poster.pdf", welcome_poster_pdf())
 
         offices_index = self.child_page(
@@ -233,8 +236,10 @@ class Command(BaseCommand):
             "offices",
             title="Offices",
             summary="The offices that carry diversity, equity and inclusion work across the medical school.",
-            intro=rich("<p>Each office below serves a particular part of our community. Follow the links to "
-            "learn more or to visit an office's own website.</p>"),
+            intro=rich(
+                "<p>Each office below serves a particular part of our community. Follow the links to "
+                "learn more or to visit an office's own website.</p>"
+            ),
         )
         offices = {}
         for data in OFFICES:
@@ -255,8 +260,9 @@ class Command(BaseCommand):
             "organizations",
             title="Student- and trainee-run organizations",
             summary="Groups led by medical students, residents and fellows.",
-            intro=rich("<p>These groups are run by the people they serve: students, and residents and fellows "
-            "in training.</p>"),
+            intro=rich(
+                "<p>These groups are run by the people they serve: students, and residents and fellows in training.</p>"
+            ),
         )
         for data in ORGANIZATIONS:
             office = offices.get(data["related_office"])
@@ -299,16 +305,22 @@ class Command(BaseCommand):
             title="Accessibility statement",
             summary="How we make this site usable for everyone, and how to tell us when it is not.",
             body=[
-                ("paragraph", rich(
-                    "<p>We want every visitor to be able to use this site, whatever device or assistive "
-                    "technology they use. We aim to meet the Web Content Accessibility Guidelines (WCAG) 2.2 "
-                    "at level AA and test every page type against them.</p>"
-                )),
+                (
+                    "paragraph",
+                    rich(
+                        "<p>We want every visitor to be able to use this site, whatever device or assistive "
+                        "technology they use. We aim to meet the Web Content Accessibility Guidelines (WCAG) 2.2 "
+                        "at level AA and test every page type against them.</p>"
+                    ),
+                ),
                 ("heading", {"text": "Tell us about a barrier", "level": "h2"}),
-                ("paragraph", rich(
-                    "<p>If something on this site is hard to use, please use the contact details at the "
-                    "bottom of every page. We will reply and fix the problem or offer the content another way.</p>"
-                )),
+                (
+                    "paragraph",
+                    rich(
+                        "<p>If something on this site is hard to use, please use the contact details at the "
+                        "bottom of every page. We will reply and fix the problem or offer the content another way.</p>"
+                    ),
+                ),
             ],
         )
         contact = self.child_page(
@@ -318,19 +330,29 @@ class Command(BaseCommand):
             title="Contact",
             summary="How to reach the Office of Diversity, Equity & Inclusion.",
             body=[
-                ("paragraph", rich(
-                    "<p>Questions about programs, events or these pages are welcome. Write to us or visit the "
-                    "office's own website for staff and hours.</p>"
-                )),
-                ("call_to_action", {"text": "Visit the Diversity, Equity & Inclusion website",
-                                    "page": None, "url": "https://diversity.med.wustl.edu/"}),
+                (
+                    "paragraph",
+                    rich(
+                        "<p>Questions about programs, events or these pages are welcome. Write to us or visit the "
+                        "office's own website for staff and hours.</p>"
+                    ),
+                ),
+                (
+                    "call_to_action",
+                    {
+                        "text": "Visit the Diversity, Equity & Inclusion website",
+                        "page": None,
+                        "url": "https://diversity.med.wustl.edu/",
+                    },
+                ),
             ],
         )
 
         self.home(home, graphic, poster, welcome)
         self.notices(announcements_index)
-        self.settings(site, offices_index, organizations_index, statements_index, announcements_index,
-                      accessibility, contact)
+        self.settings(
+            site, offices_index, organizations_index, statements_index, announcements_index, accessibility, contact
+        )
 
     def audiences(self):
         result = {}
@@ -365,15 +387,21 @@ class Command(BaseCommand):
             "years and mean to keep.",
             summary="The Dean's personal commitment to diversity, equity and inclusion at the medical school.",
             body=[
-                ("paragraph", rich(
-                    "<p>Equity and inclusion are not new priorities for us; they are promises we have kept for "
-                    "years and mean to keep. Every department, program and leader at the School of Medicine "
-                    "shares the work of making this a place where everyone can do their best.</p>"
-                )),
-                ("paragraph", rich(
-                    "<p>We will keep measuring our progress, listening to our community and putting resources "
-                    "behind the programs that make a difference.</p>"
-                )),
+                (
+                    "paragraph",
+                    rich(
+                        "<p>Equity and inclusion are not new priorities for us; they are promises we have kept for "
+                        "years and mean to keep. Every department, program and leader at the School of Medicine "
+                        "shares the work of making this a place where everyone can do their best.</p>"
+                    ),
+                ),
+                (
+                    "paragraph",
+                    rich(
+                        "<p>We will keep measuring our progress, listening to our community and putting resources "
+                        "behind the programs that make a difference.</p>"
+                    ),
+                ),
             ],
         )
         statement = self.child_page(
@@ -387,11 +415,14 @@ class Command(BaseCommand):
             "and the classroom.",
             summary="The school's formal statement on diversity, adopted by its faculty leadership.",
             body=[
-                ("paragraph", rich(
-                    "<p>Working together across differences is how this school succeeds, in the lab, the clinic "
-                    "and the classroom. A community that draws on many backgrounds and experiences teaches "
-                    "better, discovers more and cares for patients more fully.</p>"
-                )),
+                (
+                    "paragraph",
+                    rich(
+                        "<p>Working together across differences is how this school succeeds, in the lab, the clinic "
+                        "and the classroom. A community that draws on many backgrounds and experiences teaches "
+                        "better, discovers more and cares for patients more fully.</p>"
+                    ),
+                ),
             ],
         )
         welcome = self.child_page(
@@ -405,10 +436,13 @@ class Command(BaseCommand):
             summary="Post the School of Medicine's welcome statement in your office or on your website.",
             show_on_home=False,
             body=[
-                ("paragraph", rich(
-                    "<p>The welcome statement is a short, visible promise: whoever you are, you belong here. "
-                    "Departments, clinics and labs are encouraged to display it.</p>"
-                )),
+                (
+                    "paragraph",
+                    rich(
+                        "<p>The welcome statement is a short, visible promise: whoever you are, you belong here. "
+                        "Departments, clinics and labs are encouraged to display it.</p>"
+                    ),
+                ),
             ],
             posting_instructions=rich(
                 "<ol><li>Download the poster below and print it in color on letter-size paper.</li>"
@@ -429,18 +463,30 @@ class Command(BaseCommand):
             "everything we do: teaching, research and patient care."
         )
         home.body = [
-            ("paragraph", rich(
-                "<p>With firm support from the Dean and school leadership, and with programs coordinated by the "
-                "Office of Diversity, Equity &amp; Inclusion, we are building a fairer campus and community in "
-                "which every person is welcomed, respected and supported.</p>"
-            )),
-            ("paragraph", rich(
-                "<p>The Office of Diversity, Equity &amp; Inclusion leads the school's work toward equity. Its "
-                "programs, events and initiatives build awareness, prompt action, support fair employment and "
-                "grow a culture of inclusion.</p>"
-            )),
-            ("call_to_action", {"text": "Visit the Diversity, Equity & Inclusion website", "page": None,
-                                "url": "https://diversity.med.wustl.edu/"}),
+            (
+                "paragraph",
+                rich(
+                    "<p>With firm support from the Dean and school leadership, and with programs coordinated by the "
+                    "Office of Diversity, Equity &amp; Inclusion, we are building a fairer campus and community in "
+                    "which every person is welcomed, respected and supported.</p>"
+                ),
+            ),
+            (
+                "paragraph",
+                rich(
+                    "<p>The Office of Diversity, Equity &amp; Inclusion leads the school's work toward equity. Its "
+                    "programs, events and initiatives build awareness, prompt action, support fair employment and "
+                    "grow a culture of inclusion.</p>"
+                ),
+            ),
+            (
+                "call_to_action",
+                {
+                    "text": "Visit the Diversity, Equity & Inclusion website",
+                    "page": None,
+                    "url": "https://diversity.med.wustl.edu/",
+                },
+            ),
         ]
         home.network_intro = (
             "A growing network of offices and groups carries this work into every part of the school, "
@@ -449,14 +495,20 @@ class Command(BaseCommand):
         home.organizations_heading = "Student- and trainee-run organizations at the medical school"
         home.values_body = [
             ("paragraph", rich(f"<p>Our diversity, equity and inclusion work takes in {FACTORS}.</p>")),
-            ("welcome_statement", {
-                "graphic": {"image": graphic, "decorative": False, "alt_text": WELCOME_ALT},
-                "statement": "The School of Medicine stands firmly behind diversity, equity and inclusion, "
-                "and says so to everyone who walks through its doors.",
-                "how_to_post": {"text": "How to post this statement in your office or on your website",
-                                "page": welcome, "url": ""},
-                "poster": poster,
-            }),
+            (
+                "welcome_statement",
+                {
+                    "graphic": {"image": graphic, "decorative": False, "alt_text": WELCOME_ALT},
+                    "statement": "The School of Medicine stands firmly behind diversity, equity and inclusion, "
+                    "and says so to everyone who walks through its doors.",
+                    "how_to_post": {
+                        "text": "How to post this statement in your office or on your website",
+                        "page": welcome,
+                        "url": "",
+                    },
+                    "poster": poster,
+                },
+            ),
         ]
         home.commitments_heading = "Our commitment to equity"
         home.commitments_intro = (
@@ -470,19 +522,39 @@ class Command(BaseCommand):
     def announcements(self, index, categories):
         today = datetime.date(2026, 11, 2)
         items = [
-            ("campus-events", "heritage-month-lecture", "Heritage month lecture and reception",
-             "An evening talk on health equity research, followed by a reception for the whole community.",
-             {"event_start": datetime.datetime(2026, 12, 3, 17, 30, tzinfo=datetime.UTC),
-              "event_end": datetime.datetime(2026, 12, 3, 19, 0, tzinfo=datetime.UTC),
-              "event_location": "Eric P. Newman Education Center, Auditorium"}),
-            ("policies", "updated-inclusive-language-guide", "Updated inclusive language guide",
-             "The school's guide to respectful, inclusive language has been revised with new examples.", {}),
-            ("construction", "accessible-entrance-work", "Accessible entrance work on the main walkway",
-             "The main walkway entrance is being rebuilt with a level, step-free approach; use the east doors "
-             "while work is under way.", {}),
-            ("general", "community-listening-sessions", "Community listening sessions open for sign-up",
-             "Small-group conversations where students, trainees, faculty and staff can share ideas and concerns.",
-             {}),
+            (
+                "campus-events",
+                "heritage-month-lecture",
+                "Heritage month lecture and reception",
+                "An evening talk on health equity research, followed by a reception for the whole community.",
+                {
+                    "event_start": datetime.datetime(2026, 12, 3, 17, 30, tzinfo=datetime.UTC),
+                    "event_end": datetime.datetime(2026, 12, 3, 19, 0, tzinfo=datetime.UTC),
+                    "event_location": "Eric P. Newman Education Center, Auditorium",
+                },
+            ),
+            (
+                "policies",
+                "updated-inclusive-language-guide",
+                "Updated inclusive language guide",
+                "The school's guide to respectful, inclusive language has been revised with new examples.",
+                {},
+            ),
+            (
+                "construction",
+                "accessible-entrance-work",
+                "Accessible entrance work on the main walkway",
+                "The main walkway entrance is being rebuilt with a level, step-free approach; use the east doors "
+                "while work is under way.",
+                {},
+            ),
+            (
+                "general",
+                "community-listening-sessions",
+                "Community listening sessions open for sign-up",
+                "Small-group conversations where students, trainees, faculty and staff can share ideas and concerns.",
+                {},
+            ),
         ]
         for offset, (category, slug, title, summary, event) in enumerate(items):
             self.child_page(

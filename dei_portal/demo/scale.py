@@ -79,8 +79,9 @@ class Kind:
     image_offset: int  # where this kind starts in the image pool (round robin from there)
 
     def count(self, scale):
-        return {"office": scale, "organization": scale // 5, "statement": scale // 10,
-                "announcement": 10 * scale}[self.key]
+        return {"office": scale, "organization": scale // 5, "statement": scale // 10, "announcement": 10 * scale}[
+            self.key
+        ]
 
     def slug(self, number):
         return f"{self.key}-{number:04d}"
@@ -98,27 +99,76 @@ KIND = {kind.key: kind for kind in KINDS}
 # --- words -----------------------------------------------------------------------------
 
 DEPARTMENTS = [
-    "Anesthesiology", "Biochemistry", "Cell Biology and Physiology", "Dermatology", "Developmental Biology",
-    "Emergency Medicine", "Genetics", "Medicine", "Molecular Microbiology", "Neurology", "Neuroscience",
-    "Neurosurgery", "Obstetrics and Gynecology", "Occupational Therapy", "Ophthalmology", "Orthopedic Surgery",
-    "Otolaryngology", "Pathology and Immunology", "Pediatrics", "Physical Therapy", "Psychiatry",
-    "Radiation Oncology", "Radiology", "Surgery", "Biostatistics",
+    "Anesthesiology",
+    "Biochemistry",
+    "Cell Biology and Physiology",
+    "Dermatology",
+    "Developmental Biology",
+    "Emergency Medicine",
+    "Genetics",
+    "Medicine",
+    "Molecular Microbiology",
+    "Neurology",
+    "Neuroscience",
+    "Neurosurgery",
+    "Obstetrics and Gynecology",
+    "Occupational Therapy",
+    "Ophthalmology",
+    "Orthopedic Surgery",
+    "Otolaryngology",
+    "Pathology and Immunology",
+    "Pediatrics",
+    "Physical Therapy",
+    "Psychiatry",
+    "Radiation Oncology",
+    "Radiology",
+    "Surgery",
+    "Biostatistics",
 ]
 OFFICE_KINDS = ["Office", "Center", "Program", "Council", "Network", "Committee"]
 THEMES = [
-    "Inclusive Excellence", "Health Equity", "Community Partnerships", "Faculty Development", "Mentoring",
-    "Accessibility and Disability Resources", "First-Generation Students", "Pathway Programs",
-    "Language Access", "LGBTQ+ Health", "Women in Medicine", "Veterans in Medicine", "Global Health Equity",
-    "Wellbeing and Belonging", "Inclusive Teaching", "Recruitment and Retention", "Rural Health",
-    "Family Support", "Interfaith Life", "Anti-Racism Education",
+    "Inclusive Excellence",
+    "Health Equity",
+    "Community Partnerships",
+    "Faculty Development",
+    "Mentoring",
+    "Accessibility and Disability Resources",
+    "First-Generation Students",
+    "Pathway Programs",
+    "Language Access",
+    "LGBTQ+ Health",
+    "Women in Medicine",
+    "Veterans in Medicine",
+    "Global Health Equity",
+    "Wellbeing and Belonging",
+    "Inclusive Teaching",
+    "Recruitment and Retention",
+    "Rural Health",
+    "Family Support",
+    "Interfaith Life",
+    "Anti-Racism Education",
 ]
 ACTIVITIES = [
-    "mentoring circles", "grant-writing support", "holistic admissions reviews", "bias-awareness workshops",
-    "community health partnerships", "summer research placements", "accessible teaching resources",
-    "peer support groups", "career coaching", "visiting student programs", "listening sessions",
-    "inclusive hiring guides", "interpreter services guidance", "lactation and family resources",
-    "quiet and prayer rooms", "science outreach for high school students", "recognition awards",
-    "leadership development cohorts", "yearly recruitment and retention reports", "a speaker series",
+    "mentoring circles",
+    "grant-writing support",
+    "holistic admissions reviews",
+    "bias-awareness workshops",
+    "community health partnerships",
+    "summer research placements",
+    "accessible teaching resources",
+    "peer support groups",
+    "career coaching",
+    "visiting student programs",
+    "listening sessions",
+    "inclusive hiring guides",
+    "interpreter services guidance",
+    "lactation and family resources",
+    "quiet and prayer rooms",
+    "science outreach for high school students",
+    "recognition awards",
+    "leadership development cohorts",
+    "yearly recruitment and retention reports",
+    "a speaker series",
 ]
 OFFICE_SUMMARIES = [
     "Supports students, trainees and faculty in {dept} with {a} and {b}.",
@@ -142,19 +192,47 @@ BODY_SENTENCES = [
 ]
 BODY_HEADINGS = ["What we offer", "How to get involved", "Who we serve", "Programs and initiatives", "Our approach"]
 BUILDINGS = [
-    "Education Center", "Medical Library", "Clinical Sciences Building", "Research Tower", "Student Center",
-    "Children's Research Building", "Health Sciences Tower", "Ambulatory Care Center",
+    "Education Center",
+    "Medical Library",
+    "Clinical Sciences Building",
+    "Research Tower",
+    "Student Center",
+    "Children's Research Building",
+    "Health Sciences Tower",
+    "Ambulatory Care Center",
 ]
 ORG_GROUPS = [
-    "Latino", "Black", "Asian Pacific American", "First-Generation", "Queer and Trans", "Disability",
-    "Muslim", "Jewish", "Indigenous", "Rural", "Parenting", "Veteran", "Women", "Interfaith",
-    "Global Health", "Deaf and Hard of Hearing", "Neurodiverse", "Middle Eastern and North African",
-    "South Asian", "Christian",
+    "Latino",
+    "Black",
+    "Asian Pacific American",
+    "First-Generation",
+    "Queer and Trans",
+    "Disability",
+    "Muslim",
+    "Jewish",
+    "Indigenous",
+    "Rural",
+    "Parenting",
+    "Veteran",
+    "Women",
+    "Interfaith",
+    "Global Health",
+    "Deaf and Hard of Hearing",
+    "Neurodiverse",
+    "Middle Eastern and North African",
+    "South Asian",
+    "Christian",
 ]
 ORG_FORMS = ["Student Association", "in Medicine Alliance", "Trainee Network", "Peer Mentoring Circle", "Caucus"]
 ORG_PROGRAMS = [
-    "MD program", "PhD programs", "residents and fellows", "physical therapy", "occupational therapy",
-    "audiology", "genetic counseling", "public health",
+    "MD program",
+    "PhD programs",
+    "residents and fellows",
+    "physical therapy",
+    "occupational therapy",
+    "audiology",
+    "genetic counseling",
+    "public health",
 ]
 ORG_SUMMARIES = [
     "{group} members of the {program} community meeting for {a} and {b}.",
@@ -162,10 +240,26 @@ ORG_SUMMARIES = [
     "A {program} group that organizes {a} and {b}, and welcomes allies.",
 ]
 STATEMENT_TOPICS = [
-    "inclusive hiring", "accessible learning", "anti-racism", "gender equity in promotion", "language access",
-    "religious accommodation", "parental leave", "holistic admissions", "pay equity", "respectful learning",
-    "community partnership", "disability inclusion", "first-generation students", "LGBTQ+ inclusion",
-    "veterans in medicine", "rural health", "mentoring", "belonging", "equitable research", "patient dignity",
+    "inclusive hiring",
+    "accessible learning",
+    "anti-racism",
+    "gender equity in promotion",
+    "language access",
+    "religious accommodation",
+    "parental leave",
+    "holistic admissions",
+    "pay equity",
+    "respectful learning",
+    "community partnership",
+    "disability inclusion",
+    "first-generation students",
+    "LGBTQ+ inclusion",
+    "veterans in medicine",
+    "rural health",
+    "mentoring",
+    "belonging",
+    "equitable research",
+    "patient dignity",
 ]
 STATEMENT_EXCERPTS = [
     "We commit to {topic} in how we teach, hire, promote and care for patients, and we will report on our progress.",
@@ -175,19 +269,30 @@ STATEMENT_EXCERPTS = [
 ]
 CATEGORY_TITLES = {
     "campus-events": [
-        "{topic_cap} lecture", "{topic_cap} workshop", "{topic_cap} symposium", "Community dinner on {topic}",
-        "{topic_cap} panel discussion", "Film screening and discussion on {topic}",
+        "{topic_cap} lecture",
+        "{topic_cap} workshop",
+        "{topic_cap} symposium",
+        "Community dinner on {topic}",
+        "{topic_cap} panel discussion",
+        "Film screening and discussion on {topic}",
     ],
     "policies": [
-        "Updated guidance on {policy}", "New policy on {policy}", "Reminder: how {policy} works",
+        "Updated guidance on {policy}",
+        "New policy on {policy}",
+        "Reminder: how {policy} works",
         "Changes to {policy} take effect",
     ],
     "construction": [
-        "{work} at the {building}", "{work} in the {building} begins", "{work} at the {building} completed",
+        "{work} at the {building}",
+        "{work} in the {building} begins",
+        "{work} at the {building} completed",
     ],
     "general": [
-        "Nominations open for the {award}", "{award} recipients announced", "Volunteers needed for {topic} outreach",
-        "Survey on {topic}: tell us what you think", "New resources on {topic}",
+        "Nominations open for the {award}",
+        "{award} recipients announced",
+        "Volunteers needed for {topic} outreach",
+        "Survey on {topic}: tell us what you think",
+        "New resources on {topic}",
     ],
 }
 CATEGORY_SUMMARIES = {
@@ -210,20 +315,38 @@ CATEGORY_SUMMARIES = {
     ],
 }
 POLICIES = [
-    "parental leave", "religious accommodation", "name and pronoun changes", "accessible course materials",
-    "lactation spaces", "interpreter requests", "flexible scheduling", "reporting bias incidents",
+    "parental leave",
+    "religious accommodation",
+    "name and pronoun changes",
+    "accessible course materials",
+    "lactation spaces",
+    "interpreter requests",
+    "flexible scheduling",
+    "reporting bias incidents",
 ]
 WORKS = [
-    "Step-free entrance work", "Elevator replacement", "All-gender restroom renovation", "Wayfinding signage update",
-    "Quiet room construction", "Automatic door installation", "Hearing loop installation",
+    "Step-free entrance work",
+    "Elevator replacement",
+    "All-gender restroom renovation",
+    "Wayfinding signage update",
+    "Quiet room construction",
+    "Automatic door installation",
+    "Hearing loop installation",
 ]
 AWARDS = [
-    "Community Service Award", "Inclusive Teaching Award", "Mentor of the Year award", "Equity Research Prize",
+    "Community Service Award",
+    "Inclusive Teaching Award",
+    "Mentor of the Year award",
+    "Equity Research Prize",
     "Staff Excellence in Inclusion award",
 ]
 EVENT_PLACES = [
-    "Education Center, Auditorium", "Medical Library, Room 300", "Clinical Sciences Building, Room 8",
-    "Student Center, Commons", "Research Tower, Seminar Room 2", "Online (link sent on registration)",
+    "Education Center, Auditorium",
+    "Medical Library, Room 300",
+    "Clinical Sciences Building, Room 8",
+    "Student Center, Commons",
+    "Research Tower, Seminar Room 2",
+    "Online (link sent on registration)",
 ]
 PALETTE = ["#a51417", "#d9661f", "#f2b200", "#3a7d44", "#1f6fb2", "#5b3f8c", "#0f5257", "#7a1f3d"]
 COLOR_NAMES = dict(zip(PALETTE, ["red", "orange", "gold", "green", "blue", "purple", "teal", "plum"]))
@@ -313,8 +436,9 @@ def plan_page(key, number, audiences, categories):
         (dept, office_kind, theme), rounds = _combination(key, number)
         title = f"{dept} {office_kind} for {theme}{_title_suffix(rounds)}"
         a, b, c = rng.sample(ACTIVITIES, 3)
-        summary = rng.choice(OFFICE_SUMMARIES).format(dept=dept, theme=theme.lower().replace("lgbtq+", "LGBTQ+"),
-                                                       a=a, b=b, c=c)
+        summary = rng.choice(OFFICE_SUMMARIES).format(
+            dept=dept, theme=theme.lower().replace("lgbtq+", "LGBTQ+"), a=a, b=b, c=c
+        )
         fields = {
             "audience": rng.choice(audiences),
             "website": f"https://{slugify(dept)}.example.edu/{slugify(theme) or 'office'}/",
@@ -348,8 +472,13 @@ def plan_page(key, number, audiences, categories):
         issued_on = BASE_DATE - datetime.timedelta(days=rng.randint(60, 6 * 365))
         summary = f"The Department of {dept}'s commitment on {topic}, issued {issued_on:%B %Y}."
         fields = {
-            "issued_by": rng.choice([f"the chair of the Department of {dept}", f"the faculty of the Department of {dept}",
-                                     f"the Department of {dept} equity committee"]),
+            "issued_by": rng.choice(
+                [
+                    f"the chair of the Department of {dept}",
+                    f"the faculty of the Department of {dept}",
+                    f"the Department of {dept} equity committee",
+                ]
+            ),
             "issued_on": issued_on,
             "excerpt": excerpt,
             "body": _body(slug, rng, excerpt, rng.sample(ACTIVITIES, 3)),
@@ -362,8 +491,12 @@ def plan_page(key, number, audiences, categories):
         templates = CATEGORY_TITLES.get(category, CATEGORY_TITLES["general"])
         topic = rng.choice(STATEMENT_TOPICS)
         words = {
-            "topic": topic, "topic_cap": topic[0].upper() + topic[1:], "policy": rng.choice(POLICIES),
-            "work": rng.choice(WORKS), "building": rng.choice(BUILDINGS), "award": rng.choice(AWARDS),
+            "topic": topic,
+            "topic_cap": topic[0].upper() + topic[1:],
+            "policy": rng.choice(POLICIES),
+            "work": rng.choice(WORKS),
+            "building": rng.choice(BUILDINGS),
+            "award": rng.choice(AWARDS),
         }
         title = rng.choice(templates).format(**words)
         event = rng.random() < (0.9 if category == "campus-events" else 0.1)
@@ -442,8 +575,11 @@ def ensure_images():
         image = existing.get(title)
         if image is None:
             data, description = _draw_image(slot)
-            image = Image(title=title, description=description,
-                          file=ImageFile(io.BytesIO(data), name=f"demo-listing-{slot + 1:02d}.png"))
+            image = Image(
+                title=title,
+                description=description,
+                file=ImageFile(io.BytesIO(data), name=f"demo-listing-{slot + 1:02d}.png"),
+            )
             image.save()
             created += 1
         pool.append(image)
@@ -465,10 +601,12 @@ def _instances(kind, specs, parent, lookups, images):
     model = kind.model
     depth = parent.depth + 1
     last_path = (
-        Page.objects.filter(path__startswith=parent.path, depth=depth).order_by("-path")
-        .values_list("path", flat=True).first()
+        Page.objects.filter(path__startswith=parent.path, depth=depth)
+        .order_by("-path")
+        .values_list("path", flat=True)
+        .first()
     )
-    position = Page._str2int(last_path[-Page.steplen:]) if last_path else 0
+    position = Page._str2int(last_path[-Page.steplen :]) if last_path else 0
     if position + len(specs) >= len(Page.alphabet) ** Page.steplen:
         raise ScaleError(f"{parent.title} cannot hold {len(specs)} more child pages (tree path overflow).")
     content_type = ContentType.objects.get_for_model(model)
@@ -519,14 +657,14 @@ def _write_pages(model, parent, pages):
     own_fields = model._meta.local_concrete_fields  # page_ptr and the page type's own columns
 
     for start in range(0, len(pages), BATCH_SIZE):
-        batch = pages[start:start + BATCH_SIZE]
+        batch = pages[start : start + BATCH_SIZE]
         # 1. The wagtailcore_page rows (their ids come back from the insert), then the page
         #    type's own rows with page_ptr_id set: what save() does for multi-table inheritance.
         size = max(1, connection.ops.bulk_batch_size(page_fields, batch) or len(batch))
         ids = []
         for offset in range(0, len(batch), size):
             ids += Page._base_manager._insert(
-                batch[offset:offset + size], fields=page_fields, returning_fields=[Page._meta.pk], using=using
+                batch[offset : offset + size], fields=page_fields, returning_fields=[Page._meta.pk], using=using
             )
         for page, (pk,) in zip(batch, ids, strict=True):
             page.id = page.page_ptr_id = pk
@@ -534,28 +672,43 @@ def _write_pages(model, parent, pages):
             page._state.db = using
         size = max(1, connection.ops.bulk_batch_size(own_fields, batch) or len(batch))
         for offset in range(0, len(batch), size):
-            model._base_manager._insert(batch[offset:offset + size], fields=own_fields, using=using)
+            model._base_manager._insert(batch[offset : offset + size], fields=own_fields, using=using)
 
         # 2. One revision per page, as save_revision() stores it before publishing; it is
         #    the page's latest and live revision.
         revisions = []
         for page in batch:
             content = page.serializable_data()
-            content.update(latest_revision=None, live_revision=None, first_published_at=None,
-                           last_published_at=None, latest_revision_created_at=None)
-            revisions.append(Revision(
-                content_type_id=content_type.pk, base_content_type_id=page_type.pk, object_id=str(page.pk),
-                created_at=page.latest_revision_created_at, user=None, object_str=str(page), content=content,
-            ))
+            content.update(
+                latest_revision=None,
+                live_revision=None,
+                first_published_at=None,
+                last_published_at=None,
+                latest_revision_created_at=None,
+            )
+            revisions.append(
+                Revision(
+                    content_type_id=content_type.pk,
+                    base_content_type_id=page_type.pk,
+                    object_id=str(page.pk),
+                    created_at=page.latest_revision_created_at,
+                    user=None,
+                    object_str=str(page),
+                    content=content,
+                )
+            )
         Revision.objects.using(using).bulk_create(revisions)
         for page, revision in zip(batch, revisions):
             page.latest_revision_id = page.live_revision_id = revision.pk
         revision_of_page = Subquery(
             Revision.objects.filter(base_content_type_id=page_type.pk, object_id=Cast(OuterRef("pk"), CharField()))
-            .order_by("-pk").values("pk")[:1]
+            .order_by("-pk")
+            .values("pk")[:1]
         )
-        updated = Page.objects.using(using).filter(pk__in=[page.pk for page in batch]).update(
-            latest_revision_id=revision_of_page, live_revision_id=revision_of_page
+        updated = (
+            Page.objects.using(using)
+            .filter(pk__in=[page.pk for page in batch])
+            .update(latest_revision_id=revision_of_page, live_revision_id=revision_of_page)
         )
         if updated != len(batch):  # pragma: no cover - would mean the rows above were not all written
             raise ScaleError(f"Linked {updated} of {len(batch)} {model._meta.verbose_name_plural} to their revisions.")
@@ -563,12 +716,28 @@ def _write_pages(model, parent, pages):
         # 3. The audit log: created, then published.
         entries = []
         for page, revision in zip(batch, revisions):
-            common = {"content_type_id": content_type.pk, "label": page.get_admin_display_title(), "data": {},
-                      "user": None, "content_changed": True, "deleted": False, "page_id": page.pk}
-            entries.append(PageLogEntry(action="wagtail.create", revision=None,
-                                        timestamp=page.first_published_at - datetime.timedelta(seconds=2), **common))
-            entries.append(PageLogEntry(action="wagtail.publish", revision_id=revision.pk,
-                                        timestamp=page.first_published_at, **common))
+            common = {
+                "content_type_id": content_type.pk,
+                "label": page.get_admin_display_title(),
+                "data": {},
+                "user": None,
+                "content_changed": True,
+                "deleted": False,
+                "page_id": page.pk,
+            }
+            entries.append(
+                PageLogEntry(
+                    action="wagtail.create",
+                    revision=None,
+                    timestamp=page.first_published_at - datetime.timedelta(seconds=2),
+                    **common,
+                )
+            )
+            entries.append(
+                PageLogEntry(
+                    action="wagtail.publish", revision_id=revision.pk, timestamp=page.first_published_at, **common
+                )
+            )
         PageLogEntry.objects.using(using).bulk_create(entries)
 
         # 4. The reference index (what the image and snippet "usage" screens read).
@@ -577,11 +746,18 @@ def _write_pages(model, parent, pages):
             for to_type, to_id, model_path, content_path in sorted(
                 set(ReferenceIndex._extract_references_from_object(page))
             ):
-                references.append(ReferenceIndex(
-                    content_type_id=content_type.pk, base_content_type_id=page_type.pk, object_id=str(page.pk),
-                    to_content_type_id=to_type, to_object_id=to_id, model_path=model_path,
-                    content_path=content_path, content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
-                ))
+                references.append(
+                    ReferenceIndex(
+                        content_type_id=content_type.pk,
+                        base_content_type_id=page_type.pk,
+                        object_id=str(page.pk),
+                        to_content_type_id=to_type,
+                        to_object_id=to_id,
+                        model_path=model_path,
+                        content_path=content_path,
+                        content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
+                    )
+                )
         ReferenceIndex.objects.using(using).bulk_create(references, ignore_conflicts=True)
 
         # 5. The search index, one bulk call per backend.
@@ -611,7 +787,9 @@ def add_scaled_content(scale, stdout=None):
         site = Site.objects.select_related("root_page").get(is_default_site=True)
         home = site.root_page
         audiences = {audience.name: audience for audience in Audience.objects.order_by("sort_order", "name")}
-        categories = {category.slug: category for category in AnnouncementCategory.objects.order_by("sort_order", "slug")}
+        categories = {
+            category.slug: category for category in AnnouncementCategory.objects.order_by("sort_order", "slug")
+        }
         if scale and not audiences:
             raise ScaleError("No audiences: run load_demo_content first.")
         if scale and not categories:
@@ -632,7 +810,8 @@ def add_scaled_content(scale, stdout=None):
                 continue
             if kind.key == "organization":
                 lookups["offices"] = dict(
-                    OfficePage.objects.child_of(parents["office"]).filter(slug__startswith="office-")
+                    OfficePage.objects.child_of(parents["office"])
+                    .filter(slug__startswith="office-")
                     .values_list("slug", "pk")
                 )
             specs = [plan_page(kind.key, number, list(audiences), list(categories)) for number in missing]

@@ -35,7 +35,9 @@ def admin_site_name():
 
 
 def office_guide_item():
-    return MenuItem("Editor guide", reverse("dei_portal_guide_index"), name="editor-guide", icon_name="help", order=1100)
+    return MenuItem(
+        "Editor guide", reverse("dei_portal_guide_index"), name="editor-guide", icon_name="help", order=1100
+    )
 
 
 # Registered here, with the rest of the branding. This module is imported whenever Django's

@@ -29,4 +29,3 @@ def explain_review_when_creating_a_page(request, parent_page, page_class):
 @hooks.register("insert_editor_js")
 def character_count_js():
     return format_html('<script src="{}" defer></script>', static("js/admin/character-count.js"))
-

@@ -14,9 +14,7 @@ from wagtail.admin.panels import HelpPanel
 def review_explanation(things, workflow):
     """The sentence shown to someone who cannot publish ``things`` ("Notices", "Pages")."""
     if workflow is not None:
-        how = format_html(
-            "Save a draft, then choose “Submit to {}” from the menu beside “Save draft”.", workflow.name
-        )
+        how = format_html("Save a draft, then choose “Submit to {}” from the menu beside “Save draft”.", workflow.name)
     else:
         how = "Save a draft and ask a Moderator or Publisher to publish it."
     return format_html(

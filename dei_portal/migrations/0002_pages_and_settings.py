@@ -8,121 +8,829 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dei_portal', '0001_initial'),
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtaildocs', '0014_alter_document_file_size'),
-        ('wagtailimages', '0027_image_description'),
+        ("dei_portal", "0001_initial"),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtaildocs", "0014_alter_document_file_size"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FooterSettings',
+            name="FooterSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contact_heading', models.CharField(default='Contact us', help_text='Footer contact heading.', max_length=120)),
-                ('address', models.TextField(blank=True, help_text='Postal address shown in the footer.', max_length=400)),
-                ('email', models.EmailField(blank=True, help_text='Contact email shown in the footer.', max_length=254)),
-                ('phone', models.CharField(blank=True, help_text='Contact phone shown in the footer.', max_length=40)),
-                ('social_links', wagtail.fields.StreamField([('social', 2)], blank=True, block_lookup={0: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('facebook', 'Facebook'), ('instagram', 'Instagram'), ('linkedin', 'LinkedIn'), ('x', 'X'), ('youtube', 'YouTube'), ('bluesky', 'Bluesky')]}), 1: ('wagtail.blocks.URLBlock', (), {'help_text': 'The full address of the account.'}), 2: ('wagtail.blocks.StructBlock', [[('platform', 0), ('url', 1)]], {})}, help_text='Social media accounts listed in the footer.')),
-                ('legal_links', wagtail.fields.StreamField([('link', 3)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'max_length': 120, 'required': False}), 1: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'required': False}), 2: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'required': False}), 3: ('wagtail.blocks.StructBlock', [[('text', 0), ('page', 1), ('url', 2)]], {})}, help_text='Accessibility, privacy and other policy links at the very bottom of every page.')),
-                ('site', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.CASCADE, to='wagtailcore.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "contact_heading",
+                    models.CharField(default="Contact us", help_text="Footer contact heading.", max_length=120),
+                ),
+                (
+                    "address",
+                    models.TextField(blank=True, help_text="Postal address shown in the footer.", max_length=400),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, help_text="Contact email shown in the footer.", max_length=254),
+                ),
+                ("phone", models.CharField(blank=True, help_text="Contact phone shown in the footer.", max_length=40)),
+                (
+                    "social_links",
+                    wagtail.fields.StreamField(
+                        [("social", 2)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("facebook", "Facebook"),
+                                        ("instagram", "Instagram"),
+                                        ("linkedin", "LinkedIn"),
+                                        ("x", "X"),
+                                        ("youtube", "YouTube"),
+                                        ("bluesky", "Bluesky"),
+                                    ]
+                                },
+                            ),
+                            1: ("wagtail.blocks.URLBlock", (), {"help_text": "The full address of the account."}),
+                            2: ("wagtail.blocks.StructBlock", [[("platform", 0), ("url", 1)]], {}),
+                        },
+                        help_text="Social media accounts listed in the footer.",
+                    ),
+                ),
+                (
+                    "legal_links",
+                    wagtail.fields.StreamField(
+                        [("link", 3)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "A page on this site…", "required": False},
+                            ),
+                            2: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "…or an address on another site (https://…).", "required": False},
+                            ),
+                            3: ("wagtail.blocks.StructBlock", [[("text", 0), ("page", 1), ("url", 2)]], {}),
+                        },
+                        help_text="Accessibility, privacy and other policy links at the very bottom of every page.",
+                    ),
+                ),
+                (
+                    "site",
+                    models.OneToOneField(
+                        editable=False, on_delete=django.db.models.deletion.CASCADE, to="wagtailcore.site"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'footer',
+                "verbose_name": "footer",
             },
         ),
         migrations.CreateModel(
-            name='HomePage',
+            name="HomePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('intro', models.TextField(blank=True, help_text='The lead paragraph under the page heading.', max_length=600)),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text="Text under the lead, including the call to action to the office's own website.")),
-                ('network_intro', models.TextField(blank=True, help_text='Introduces the list of offices, which is built from the published office pages.', max_length=600)),
-                ('organizations_heading', models.CharField(default='Student- and trainee-run organizations', help_text='Heading above the organizations, which are listed from the published organization pages.', max_length=120)),
-                ('values_body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16), ('welcome_statement', 21)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {}), 17: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'The welcome-statement graphic. Its alt text should repeat the words it shows.'}), 18: ('wagtail.blocks.TextBlock', (), {'help_text': 'Shown beside the graphic.', 'max_length': 400}), 19: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {'help_text': 'Where visitors learn how to post this statement.'}), 20: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'Optional printable poster shown as a download.', 'required': False}), 21: ('wagtail.blocks.StructBlock', [[('graphic', 17), ('statement', 18), ('how_to_post', 19), ('poster', 20)]], {})}, help_text='After the organizations: the factors statement and the welcome-statement graphic.')),
-                ('commitments_heading', models.CharField(default='Our commitment to equity', help_text='Heading above the statements of commitment (listed from the published statement pages).', max_length=120)),
-                ('commitments_intro', models.TextField(blank=True, help_text='Shown under that heading.', max_length=600)),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "intro",
+                    models.TextField(
+                        blank=True, help_text="The lead paragraph under the page heading.", max_length=600
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("figure", 6),
+                            ("quote", 9),
+                            ("call_to_action", 13),
+                            ("download", 16),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "The heading's words.", "max_length": 120},
+                            ),
+                            1: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("h2", "Section (h2)"),
+                                        ("h3", "Subsection (h3)"),
+                                        ("h4", "Minor heading (h4)"),
+                                    ],
+                                    "help_text": "Pick the level that fits the outline; never skip a level.",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                            3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                            4: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                            ),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                            ),
+                            6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                            7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Who said it.", "max_length": 120, "required": False},
+                            ),
+                            9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "A page on this site…", "required": False},
+                            ),
+                            12: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "…or an address on another site (https://…).", "required": False},
+                            ),
+                            13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                            14: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"help_text": "The file visitors download; its type and size are shown."},
+                            ),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text. Blank uses the document title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                        },
+                        help_text="Text under the lead, including the call to action to the office's own website.",
+                    ),
+                ),
+                (
+                    "network_intro",
+                    models.TextField(
+                        blank=True,
+                        help_text="Introduces the list of offices, which is built from the published office pages.",
+                        max_length=600,
+                    ),
+                ),
+                (
+                    "organizations_heading",
+                    models.CharField(
+                        default="Student- and trainee-run organizations",
+                        help_text="Heading above the organizations, which are listed from the published organization pages.",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "values_body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("figure", 6),
+                            ("quote", 9),
+                            ("call_to_action", 13),
+                            ("download", 16),
+                            ("welcome_statement", 21),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "The heading's words.", "max_length": 120},
+                            ),
+                            1: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("h2", "Section (h2)"),
+                                        ("h3", "Subsection (h3)"),
+                                        ("h4", "Minor heading (h4)"),
+                                    ],
+                                    "help_text": "Pick the level that fits the outline; never skip a level.",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                            3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                            4: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                            ),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                            ),
+                            6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                            7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Who said it.", "max_length": 120, "required": False},
+                            ),
+                            9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "A page on this site…", "required": False},
+                            ),
+                            12: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "…or an address on another site (https://…).", "required": False},
+                            ),
+                            13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                            14: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"help_text": "The file visitors download; its type and size are shown."},
+                            ),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text. Blank uses the document title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                            17: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {
+                                    "help_text": "The welcome-statement graphic. Its alt text should repeat the words it shows."
+                                },
+                            ),
+                            18: (
+                                "wagtail.blocks.TextBlock",
+                                (),
+                                {"help_text": "Shown beside the graphic.", "max_length": 400},
+                            ),
+                            19: (
+                                "wagtail.blocks.StructBlock",
+                                [[("text", 10), ("page", 11), ("url", 12)]],
+                                {"help_text": "Where visitors learn how to post this statement."},
+                            ),
+                            20: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"help_text": "Optional printable poster shown as a download.", "required": False},
+                            ),
+                            21: (
+                                "wagtail.blocks.StructBlock",
+                                [[("graphic", 17), ("statement", 18), ("how_to_post", 19), ("poster", 20)]],
+                                {},
+                            ),
+                        },
+                        help_text="After the organizations: the factors statement and the welcome-statement graphic.",
+                    ),
+                ),
+                (
+                    "commitments_heading",
+                    models.CharField(
+                        default="Our commitment to equity",
+                        help_text="Heading above the statements of commitment (listed from the published statement pages).",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "commitments_intro",
+                    models.TextField(blank=True, help_text="Shown under that heading.", max_length=600),
+                ),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'home page',
+                "verbose_name": "home page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='NavigationSettings',
+            name="NavigationSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('primary_menu', wagtail.fields.StreamField([('link', 3)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'max_length': 120, 'required': False}), 1: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'required': False}), 2: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'required': False}), 3: ('wagtail.blocks.StructBlock', [[('text', 0), ('page', 1), ('url', 2)]], {})}, help_text='The main menu at the top of every page, in this order. Links to unpublished pages are hidden.')),
-                ('site', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.CASCADE, to='wagtailcore.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "primary_menu",
+                    wagtail.fields.StreamField(
+                        [("link", 3)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "A page on this site…", "required": False},
+                            ),
+                            2: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "…or an address on another site (https://…).", "required": False},
+                            ),
+                            3: ("wagtail.blocks.StructBlock", [[("text", 0), ("page", 1), ("url", 2)]], {}),
+                        },
+                        help_text="The main menu at the top of every page, in this order. Links to unpublished pages are hidden.",
+                    ),
+                ),
+                (
+                    "site",
+                    models.OneToOneField(
+                        editable=False, on_delete=django.db.models.deletion.CASCADE, to="wagtailcore.site"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'navigation',
+                "verbose_name": "navigation",
             },
         ),
         migrations.CreateModel(
-            name='StandardPage',
+            name="StandardPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text="The page's content.")),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("figure", 6),
+                            ("quote", 9),
+                            ("call_to_action", 13),
+                            ("download", 16),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "The heading's words.", "max_length": 120},
+                            ),
+                            1: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("h2", "Section (h2)"),
+                                        ("h3", "Subsection (h3)"),
+                                        ("h4", "Minor heading (h4)"),
+                                    ],
+                                    "help_text": "Pick the level that fits the outline; never skip a level.",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                            3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                            4: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                            ),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                            ),
+                            6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                            7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Who said it.", "max_length": 120, "required": False},
+                            ),
+                            9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "A page on this site…", "required": False},
+                            ),
+                            12: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "…or an address on another site (https://…).", "required": False},
+                            ),
+                            13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                            14: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"help_text": "The file visitors download; its type and size are shown."},
+                            ),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text. Blank uses the document title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                        },
+                        help_text="The page's content.",
+                    ),
+                ),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'standard page',
+                "verbose_name": "standard page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='StatementIndexPage',
+            name="StatementIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('intro', wagtail.fields.RichTextField(blank=True, help_text='Shown above the list of statements.')),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, help_text="Shown above the list of statements.")),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'statement index page',
+                "verbose_name": "statement index page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='StatementPage',
+            name="StatementPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('issued_by', models.CharField(help_text="Who issued the statement, e.g. 'the Dean' or 'the Academic Affairs Committee and Executive Faculty'.", max_length=200)),
-                ('issued_on', models.DateField(blank=True, help_text='When it was issued; shown under the title.', null=True)),
-                ('excerpt', models.TextField(help_text='A short pull-quote from the statement, shown wherever the statement is listed.', max_length=400)),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text='The full text of the statement.')),
-                ('posting_instructions', wagtail.fields.RichTextField(blank=True, help_text='How to post this statement in an office or on a website; shown with the poster downloads.')),
-                ('show_on_home', models.BooleanField(default=True, help_text="Show the excerpt under 'Our commitment to equity' on the home page.", verbose_name='List as a commitment on the home page')),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.CharField(
+                        help_text="Who issued the statement, e.g. 'the Dean' or 'the Academic Affairs Committee and Executive Faculty'.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "issued_on",
+                    models.DateField(blank=True, help_text="When it was issued; shown under the title.", null=True),
+                ),
+                (
+                    "excerpt",
+                    models.TextField(
+                        help_text="A short pull-quote from the statement, shown wherever the statement is listed.",
+                        max_length=400,
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("figure", 6),
+                            ("quote", 9),
+                            ("call_to_action", 13),
+                            ("download", 16),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "The heading's words.", "max_length": 120},
+                            ),
+                            1: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("h2", "Section (h2)"),
+                                        ("h3", "Subsection (h3)"),
+                                        ("h4", "Minor heading (h4)"),
+                                    ],
+                                    "help_text": "Pick the level that fits the outline; never skip a level.",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                            3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                            4: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                            ),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                            ),
+                            6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                            7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Who said it.", "max_length": 120, "required": False},
+                            ),
+                            9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "A page on this site…", "required": False},
+                            ),
+                            12: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "…or an address on another site (https://…).", "required": False},
+                            ),
+                            13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                            14: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"help_text": "The file visitors download; its type and size are shown."},
+                            ),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text. Blank uses the document title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                        },
+                        help_text="The full text of the statement.",
+                    ),
+                ),
+                (
+                    "posting_instructions",
+                    wagtail.fields.RichTextField(
+                        blank=True,
+                        help_text="How to post this statement in an office or on a website; shown with the poster downloads.",
+                    ),
+                ),
+                (
+                    "show_on_home",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Show the excerpt under 'Our commitment to equity' on the home page.",
+                        verbose_name="List as a commitment on the home page",
+                    ),
+                ),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'statement page',
+                "verbose_name": "statement page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='StatementPoster',
+            name="StatementPoster",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('label', models.CharField(blank=True, help_text="Link text, e.g. 'Poster, letter size'. Blank uses the document title.", max_length=120)),
-                ('document', models.ForeignKey(help_text='A printable poster (PDF or image); shown as a download with its file type and size.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='wagtaildocs.document')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='posters', to='dei_portal.statementpage')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "label",
+                    models.CharField(
+                        blank=True,
+                        help_text="Link text, e.g. 'Poster, letter size'. Blank uses the document title.",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        help_text="A printable poster (PDF or image); shown as a download with its file type and size.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="wagtaildocs.document",
+                    ),
+                ),
+                (
+                    "page",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="posters",
+                        to="dei_portal.statementpage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
     ]

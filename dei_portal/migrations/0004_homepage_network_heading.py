@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dei_portal', '0003_create_homepage'),
+        ("dei_portal", "0003_create_homepage"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='homepage',
-            name='network_heading',
-            field=models.CharField(default='Our network of offices', help_text='Heading above the offices, which are listed from the published office pages.', max_length=120),
+            model_name="homepage",
+            name="network_heading",
+            field=models.CharField(
+                default="Our network of offices",
+                help_text="Heading above the offices, which are listed from the published office pages.",
+                max_length=120,
+            ),
         ),
     ]

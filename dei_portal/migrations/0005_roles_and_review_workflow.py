@@ -34,7 +34,14 @@ PAGE_PERMISSIONS = {
     "Editors": ["add_page", "change_page"],
     "Moderators": ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
 }
-COLLECTION_PERMISSIONS = ["add_image", "change_image", "choose_image", "add_document", "change_document", "choose_document"]
+COLLECTION_PERMISSIONS = [
+    "add_image",
+    "change_image",
+    "choose_image",
+    "add_document",
+    "change_document",
+    "choose_document",
+]
 
 
 def permissions(apps, specs):

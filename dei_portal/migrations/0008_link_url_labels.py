@@ -5,45 +5,498 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dei_portal', '0007_publisher_role_and_taxonomy_review'),
+        ("dei_portal", "0007_publisher_role_and_taxonomy_review"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='footersettings',
-            name='legal_links',
-            field=wagtail.fields.StreamField([('link', 3)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'label': 'Link text', 'max_length': 120, 'required': False}), 1: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'label': 'Link page', 'required': False}), 2: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'label': 'Link URL', 'required': False}), 3: ('wagtail.blocks.StructBlock', [[('text', 0), ('page', 1), ('url', 2)]], {})}, help_text='Accessibility, privacy and other policy links at the very bottom of every page.'),
+            model_name="footersettings",
+            name="legal_links",
+            field=wagtail.fields.StreamField(
+                [("link", 3)],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                            "label": "Link text",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    1: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"help_text": "A page on this site…", "label": "Link page", "required": False},
+                    ),
+                    2: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {
+                            "help_text": "…or an address on another site (https://…).",
+                            "label": "Link URL",
+                            "required": False,
+                        },
+                    ),
+                    3: ("wagtail.blocks.StructBlock", [[("text", 0), ("page", 1), ("url", 2)]], {}),
+                },
+                help_text="Accessibility, privacy and other policy links at the very bottom of every page.",
+            ),
         ),
         migrations.AlterField(
-            model_name='footersettings',
-            name='social_links',
-            field=wagtail.fields.StreamField([('social', 2)], blank=True, block_lookup={0: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('facebook', 'Facebook'), ('instagram', 'Instagram'), ('linkedin', 'LinkedIn'), ('x', 'X'), ('youtube', 'YouTube'), ('bluesky', 'Bluesky')]}), 1: ('wagtail.blocks.URLBlock', (), {'help_text': 'The full address of the account.', 'label': 'Link URL'}), 2: ('wagtail.blocks.StructBlock', [[('platform', 0), ('url', 1)]], {})}, help_text='Social media accounts listed in the footer.'),
+            model_name="footersettings",
+            name="social_links",
+            field=wagtail.fields.StreamField(
+                [("social", 2)],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("facebook", "Facebook"),
+                                ("instagram", "Instagram"),
+                                ("linkedin", "LinkedIn"),
+                                ("x", "X"),
+                                ("youtube", "YouTube"),
+                                ("bluesky", "Bluesky"),
+                            ]
+                        },
+                    ),
+                    1: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {"help_text": "The full address of the account.", "label": "Link URL"},
+                    ),
+                    2: ("wagtail.blocks.StructBlock", [[("platform", 0), ("url", 1)]], {}),
+                },
+                help_text="Social media accounts listed in the footer.",
+            ),
         ),
         migrations.AlterField(
-            model_name='homepage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'label': 'Link text', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'label': 'Link page', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'label': 'Link URL', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text="Text under the lead, including the call to action to the office's own website."),
+            model_name="homepage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("figure", 6),
+                    ("quote", 9),
+                    ("call_to_action", 13),
+                    ("download", 16),
+                ],
+                blank=True,
+                block_lookup={
+                    0: ("wagtail.blocks.CharBlock", (), {"help_text": "The heading's words.", "max_length": 120}),
+                    1: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Section (h2)"),
+                                ("h3", "Subsection (h3)"),
+                                ("h4", "Minor heading (h4)"),
+                            ],
+                            "help_text": "Pick the level that fits the outline; never skip a level.",
+                        },
+                    ),
+                    2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                    3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                    4: (
+                        "wagtail.images.blocks.ImageBlock",
+                        [],
+                        {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                    ),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                    ),
+                    6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                    7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                    8: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Who said it.", "max_length": 120, "required": False},
+                    ),
+                    9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                            "label": "Link text",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    11: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"help_text": "A page on this site…", "label": "Link page", "required": False},
+                    ),
+                    12: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {
+                            "help_text": "…or an address on another site (https://…).",
+                            "label": "Link URL",
+                            "required": False,
+                        },
+                    ),
+                    13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                    14: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"help_text": "The file visitors download; its type and size are shown."},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text. Blank uses the document title.",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                },
+                help_text="Text under the lead, including the call to action to the office's own website.",
+            ),
         ),
         migrations.AlterField(
-            model_name='homepage',
-            name='values_body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16), ('welcome_statement', 21)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'label': 'Link text', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'label': 'Link page', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'label': 'Link URL', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {}), 17: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'The welcome-statement graphic. Its alt text should repeat the words it shows.'}), 18: ('wagtail.blocks.TextBlock', (), {'help_text': 'Shown beside the graphic.', 'max_length': 400}), 19: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {'help_text': 'Where visitors learn how to post this statement.'}), 20: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'Optional printable poster shown as a download.', 'required': False}), 21: ('wagtail.blocks.StructBlock', [[('graphic', 17), ('statement', 18), ('how_to_post', 19), ('poster', 20)]], {})}, help_text='After the organizations: the factors statement and the welcome-statement graphic.'),
+            model_name="homepage",
+            name="values_body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("figure", 6),
+                    ("quote", 9),
+                    ("call_to_action", 13),
+                    ("download", 16),
+                    ("welcome_statement", 21),
+                ],
+                blank=True,
+                block_lookup={
+                    0: ("wagtail.blocks.CharBlock", (), {"help_text": "The heading's words.", "max_length": 120}),
+                    1: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Section (h2)"),
+                                ("h3", "Subsection (h3)"),
+                                ("h4", "Minor heading (h4)"),
+                            ],
+                            "help_text": "Pick the level that fits the outline; never skip a level.",
+                        },
+                    ),
+                    2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                    3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                    4: (
+                        "wagtail.images.blocks.ImageBlock",
+                        [],
+                        {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                    ),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                    ),
+                    6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                    7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                    8: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Who said it.", "max_length": 120, "required": False},
+                    ),
+                    9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                            "label": "Link text",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    11: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"help_text": "A page on this site…", "label": "Link page", "required": False},
+                    ),
+                    12: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {
+                            "help_text": "…or an address on another site (https://…).",
+                            "label": "Link URL",
+                            "required": False,
+                        },
+                    ),
+                    13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                    14: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"help_text": "The file visitors download; its type and size are shown."},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text. Blank uses the document title.",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                    17: (
+                        "wagtail.images.blocks.ImageBlock",
+                        [],
+                        {"help_text": "The welcome-statement graphic. Its alt text should repeat the words it shows."},
+                    ),
+                    18: ("wagtail.blocks.TextBlock", (), {"help_text": "Shown beside the graphic.", "max_length": 400}),
+                    19: (
+                        "wagtail.blocks.StructBlock",
+                        [[("text", 10), ("page", 11), ("url", 12)]],
+                        {"help_text": "Where visitors learn how to post this statement."},
+                    ),
+                    20: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"help_text": "Optional printable poster shown as a download.", "required": False},
+                    ),
+                    21: (
+                        "wagtail.blocks.StructBlock",
+                        [[("graphic", 17), ("statement", 18), ("how_to_post", 19), ("poster", 20)]],
+                        {},
+                    ),
+                },
+                help_text="After the organizations: the factors statement and the welcome-statement graphic.",
+            ),
         ),
         migrations.AlterField(
-            model_name='navigationsettings',
-            name='primary_menu',
-            field=wagtail.fields.StreamField([('link', 3)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'label': 'Link text', 'max_length': 120, 'required': False}), 1: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'label': 'Link page', 'required': False}), 2: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'label': 'Link URL', 'required': False}), 3: ('wagtail.blocks.StructBlock', [[('text', 0), ('page', 1), ('url', 2)]], {})}, help_text='The main menu at the top of every page, in this order. Links to unpublished pages are hidden.'),
+            model_name="navigationsettings",
+            name="primary_menu",
+            field=wagtail.fields.StreamField(
+                [("link", 3)],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                            "label": "Link text",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    1: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"help_text": "A page on this site…", "label": "Link page", "required": False},
+                    ),
+                    2: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {
+                            "help_text": "…or an address on another site (https://…).",
+                            "label": "Link URL",
+                            "required": False,
+                        },
+                    ),
+                    3: ("wagtail.blocks.StructBlock", [[("text", 0), ("page", 1), ("url", 2)]], {}),
+                },
+                help_text="The main menu at the top of every page, in this order. Links to unpublished pages are hidden.",
+            ),
         ),
         migrations.AlterField(
-            model_name='standardpage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'label': 'Link text', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'label': 'Link page', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'label': 'Link URL', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text="The page's content."),
+            model_name="standardpage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("figure", 6),
+                    ("quote", 9),
+                    ("call_to_action", 13),
+                    ("download", 16),
+                ],
+                blank=True,
+                block_lookup={
+                    0: ("wagtail.blocks.CharBlock", (), {"help_text": "The heading's words.", "max_length": 120}),
+                    1: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Section (h2)"),
+                                ("h3", "Subsection (h3)"),
+                                ("h4", "Minor heading (h4)"),
+                            ],
+                            "help_text": "Pick the level that fits the outline; never skip a level.",
+                        },
+                    ),
+                    2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                    3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                    4: (
+                        "wagtail.images.blocks.ImageBlock",
+                        [],
+                        {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                    ),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                    ),
+                    6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                    7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                    8: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Who said it.", "max_length": 120, "required": False},
+                    ),
+                    9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                            "label": "Link text",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    11: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"help_text": "A page on this site…", "label": "Link page", "required": False},
+                    ),
+                    12: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {
+                            "help_text": "…or an address on another site (https://…).",
+                            "label": "Link URL",
+                            "required": False,
+                        },
+                    ),
+                    13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                    14: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"help_text": "The file visitors download; its type and size are shown."},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text. Blank uses the document title.",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                },
+                help_text="The page's content.",
+            ),
         ),
         migrations.AlterField(
-            model_name='statementpage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'label': 'Link text', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'label': 'Link page', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'label': 'Link URL', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text='The full text of the statement.'),
+            model_name="statementpage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("figure", 6),
+                    ("quote", 9),
+                    ("call_to_action", 13),
+                    ("download", 16),
+                ],
+                blank=True,
+                block_lookup={
+                    0: ("wagtail.blocks.CharBlock", (), {"help_text": "The heading's words.", "max_length": 120}),
+                    1: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Section (h2)"),
+                                ("h3", "Subsection (h3)"),
+                                ("h4", "Minor heading (h4)"),
+                            ],
+                            "help_text": "Pick the level that fits the outline; never skip a level.",
+                        },
+                    ),
+                    2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                    3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                    4: (
+                        "wagtail.images.blocks.ImageBlock",
+                        [],
+                        {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                    ),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                    ),
+                    6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                    7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                    8: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Who said it.", "max_length": 120, "required": False},
+                    ),
+                    9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                            "label": "Link text",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    11: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"help_text": "A page on this site…", "label": "Link page", "required": False},
+                    ),
+                    12: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {
+                            "help_text": "…or an address on another site (https://…).",
+                            "label": "Link URL",
+                            "required": False,
+                        },
+                    ),
+                    13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                    14: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"help_text": "The file visitors download; its type and size are shown."},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text. Blank uses the document title.",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                },
+                help_text="The full text of the statement.",
+            ),
         ),
     ]

@@ -40,7 +40,9 @@ def _miss(default=None):
                 if time.monotonic() >= self._down_until:
                     logger.warning(
                         "Cache unavailable (%s: %s); serving without it, next try in %.0f s",
-                        name, error, RETRY_SECONDS,
+                        name,
+                        error,
+                        RETRY_SECONDS,
                     )
                 self._down_until = time.monotonic() + RETRY_SECONDS
                 self._was_down = True

@@ -32,7 +32,7 @@ def _default(value):
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {
-            "timestamp": datetime.datetime.fromtimestamp(record.created, tz=datetime.timezone.utc)
+            "timestamp": datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC)
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "level": record.levelname,

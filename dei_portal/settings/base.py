@@ -371,7 +371,10 @@ INSTALLED_APPS[INSTALLED_APPS.index("wagtail.users")] = "dei_portal.accounts.use
 TWO_FACTOR_REQUIRED_GROUPS = [*TWO_FACTOR_REQUIRED_GROUPS, "Publishers"]
 # {% load admin_roles %}: the role rules' template tags (dei_portal/accounts/admin_roles.py), e.g. the
 # image delete page says why an image in use cannot be deleted instead of offering to.
-TEMPLATES[0]["OPTIONS"]["libraries"] = {**TEMPLATES[0]["OPTIONS"].get("libraries", {}), "admin_roles": "dei_portal.accounts.admin_roles"}
+TEMPLATES[0]["OPTIONS"]["libraries"] = {
+    **TEMPLATES[0]["OPTIONS"].get("libraries", {}),
+    "admin_roles": "dei_portal.accounts.admin_roles",
+}
 # --- two-factor recovery ---
 INSTALLED_APPS.insert(INSTALLED_APPS.index("django_otp.plugins.otp_totp") + 1, "django_otp.plugins.otp_static")
 # --- scheduling ---

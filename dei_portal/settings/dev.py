@@ -1,6 +1,6 @@
 """Local development: `make run`. Never used in production."""
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .env import env_int, env_list, env_str
 
 DEBUG = True

@@ -20,9 +20,7 @@ from offices.models import OfficeIndexPage, OrganizationIndexPage
 class HomePage(RouteInOneQueryMixin, BasePage):
     """The DEI landing page: its own text plus sections listed from the content."""
 
-    intro = models.TextField(
-        blank=True, max_length=600, help_text="The lead paragraph under the page heading."
-    )
+    intro = models.TextField(blank=True, max_length=600, help_text="The lead paragraph under the page heading.")
     body = StreamField(
         BodyStreamBlock(),
         blank=True,

@@ -250,15 +250,22 @@ def search(request):
         items = []
         for page in page_obj:
             summary, excerpt, date = details.get(page.pk, ("", "", None))
-            items.append({
-                "page": page,
-                "label": labels.get(page.specific_class, "Page"),
-                "summary": summary or page.search_description or excerpt,
-                "date": date,
-                "url": page.get_url(request),
-            })
-        context.update(results=page_obj, items=items, matched=matched, result_count=paginator.count,
-                       corrected_query=" ".join(correction) if correction else "")
+            items.append(
+                {
+                    "page": page,
+                    "label": labels.get(page.specific_class, "Page"),
+                    "summary": summary or page.search_description or excerpt,
+                    "date": date,
+                    "url": page.get_url(request),
+                }
+            )
+        context.update(
+            results=page_obj,
+            items=items,
+            matched=matched,
+            result_count=paginator.count,
+            corrected_query=" ".join(correction) if correction else "",
+        )
     return render(request, "search/search_results.html", context)
 
 

@@ -25,7 +25,20 @@ class DiscoverableSitemap(Sitemap):
 
     def items(self):
         root = self.get_wagtail_site().root_page
-        return discoverable(root.get_descendants(inclusive=True)).order_by("path").only(
-            "id", "path", "depth", "url_path", "last_published_at", "latest_revision_created_at", "live",
-            "content_type_id", "locale_id", "translation_key", "alias_of_id"
+        return (
+            discoverable(root.get_descendants(inclusive=True))
+            .order_by("path")
+            .only(
+                "id",
+                "path",
+                "depth",
+                "url_path",
+                "last_published_at",
+                "latest_revision_created_at",
+                "live",
+                "content_type_id",
+                "locale_id",
+                "translation_key",
+                "alias_of_id",
+            )
         )

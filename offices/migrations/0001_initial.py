@@ -7,92 +7,485 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtailimages', '0027_image_description'),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Audience',
+            name="Audience",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('name', models.CharField(help_text="Short name, e.g. 'International students'.", max_length=100, unique=True)),
-                ('heading', models.CharField(help_text="The group heading on the home page, e.g. 'For international students'.", max_length=150)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Short name, e.g. 'International students'.", max_length=100, unique=True
+                    ),
+                ),
+                (
+                    "heading",
+                    models.CharField(
+                        help_text="The group heading on the home page, e.g. 'For international students'.",
+                        max_length=150,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audience',
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "audience",
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='OfficeIndexPage',
+            name="OfficeIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('intro', wagtail.fields.RichTextField(blank=True, help_text='Shown above the list.')),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, help_text="Shown above the list.")),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'office index page',
+                "verbose_name": "office index page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='OfficePage',
+            name="OfficePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('website', models.URLField(help_text='Its own website (https://…); linked from its card on the home page.', max_length=300)),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text='More about it, shown on its own page.')),
-                ('contact_email', models.EmailField(blank=True, help_text="Optional: shown on the office's page.", max_length=254)),
-                ('phone', models.CharField(blank=True, help_text="Optional: shown on the office's page.", max_length=40)),
-                ('location', models.CharField(blank=True, help_text="Optional: building and room, shown on the office's page.", max_length=200)),
-                ('audience', models.ForeignKey(help_text="Who it is for; the home page groups it under this audience's heading.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='offices.audience')),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('logo', models.ForeignKey(blank=True, help_text="Optional logo or image shown on the office's page and home-page card.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "website",
+                    models.URLField(
+                        help_text="Its own website (https://…); linked from its card on the home page.", max_length=300
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("figure", 6),
+                            ("quote", 9),
+                            ("call_to_action", 13),
+                            ("download", 16),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "The heading's words.", "max_length": 120},
+                            ),
+                            1: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("h2", "Section (h2)"),
+                                        ("h3", "Subsection (h3)"),
+                                        ("h4", "Minor heading (h4)"),
+                                    ],
+                                    "help_text": "Pick the level that fits the outline; never skip a level.",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                            3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                            4: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                            ),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                            ),
+                            6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                            7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Who said it.", "max_length": 120, "required": False},
+                            ),
+                            9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "A page on this site…", "required": False},
+                            ),
+                            12: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "…or an address on another site (https://…).", "required": False},
+                            ),
+                            13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                            14: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"help_text": "The file visitors download; its type and size are shown."},
+                            ),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text. Blank uses the document title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                        },
+                        help_text="More about it, shown on its own page.",
+                    ),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, help_text="Optional: shown on the office's page.", max_length=254),
+                ),
+                (
+                    "phone",
+                    models.CharField(blank=True, help_text="Optional: shown on the office's page.", max_length=40),
+                ),
+                (
+                    "location",
+                    models.CharField(
+                        blank=True, help_text="Optional: building and room, shown on the office's page.", max_length=200
+                    ),
+                ),
+                (
+                    "audience",
+                    models.ForeignKey(
+                        help_text="Who it is for; the home page groups it under this audience's heading.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="offices.audience",
+                    ),
+                ),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "logo",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Optional logo or image shown on the office's page and home-page card.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'office page',
+                "verbose_name": "office page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='OrganizationIndexPage',
+            name="OrganizationIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('intro', wagtail.fields.RichTextField(blank=True, help_text='Shown above the list.')),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, help_text="Shown above the list.")),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organization index page',
+                "verbose_name": "organization index page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='OrganizationPage',
+            name="OrganizationPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.', max_length=300)),
-                ('website', models.URLField(help_text='Its own website (https://…); linked from its card on the home page.', max_length=300)),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text='More about it, shown on its own page.')),
-                ('audience', models.ForeignKey(help_text="Who it is for; the home page groups it under this audience's heading.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='offices.audience')),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown on cards that link to this page. Give the image a description (alt text).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
-                ('related_office', models.ForeignKey(blank=True, help_text='Optional: the office this organization works with; linked from its page.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='offices.officepage')),
-                ('share_image', models.ForeignKey(blank=True, help_text='Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown on cards that link to this page, and used as the meta description when that is blank.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "website",
+                    models.URLField(
+                        help_text="Its own website (https://…); linked from its card on the home page.", max_length=300
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("figure", 6),
+                            ("quote", 9),
+                            ("call_to_action", 13),
+                            ("download", 16),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "The heading's words.", "max_length": 120},
+                            ),
+                            1: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("h2", "Section (h2)"),
+                                        ("h3", "Subsection (h3)"),
+                                        ("h4", "Minor heading (h4)"),
+                                    ],
+                                    "help_text": "Pick the level that fits the outline; never skip a level.",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                            3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                            4: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                            ),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                            ),
+                            6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                            7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Who said it.", "max_length": 120, "required": False},
+                            ),
+                            9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "A page on this site…", "required": False},
+                            ),
+                            12: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "…or an address on another site (https://…).", "required": False},
+                            ),
+                            13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                            14: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"help_text": "The file visitors download; its type and size are shown."},
+                            ),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Link text. Blank uses the document title.",
+                                    "max_length": 120,
+                                    "required": False,
+                                },
+                            ),
+                            16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                        },
+                        help_text="More about it, shown on its own page.",
+                    ),
+                ),
+                (
+                    "audience",
+                    models.ForeignKey(
+                        help_text="Who it is for; the home page groups it under this audience's heading.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="offices.audience",
+                    ),
+                ),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown on cards that link to this page. Give the image a description (alt text).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+                (
+                    "related_office",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Optional: the office this organization works with; linked from its page.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="offices.officepage",
+                    ),
+                ),
+                (
+                    "share_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown when this page is shared on social media (1200×630 works best). Falls back to the listing image.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organization page',
+                "verbose_name": "organization page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
     ]

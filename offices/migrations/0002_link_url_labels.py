@@ -5,30 +5,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('offices', '0001_initial'),
+        ("offices", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='officepage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'label': 'Link text', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'label': 'Link page', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'label': 'Link URL', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text='More about it, shown on its own page.'),
+            model_name="officepage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("figure", 6),
+                    ("quote", 9),
+                    ("call_to_action", 13),
+                    ("download", 16),
+                ],
+                blank=True,
+                block_lookup={
+                    0: ("wagtail.blocks.CharBlock", (), {"help_text": "The heading's words.", "max_length": 120}),
+                    1: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Section (h2)"),
+                                ("h3", "Subsection (h3)"),
+                                ("h4", "Minor heading (h4)"),
+                            ],
+                            "help_text": "Pick the level that fits the outline; never skip a level.",
+                        },
+                    ),
+                    2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                    3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                    4: (
+                        "wagtail.images.blocks.ImageBlock",
+                        [],
+                        {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                    ),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                    ),
+                    6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                    7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                    8: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Who said it.", "max_length": 120, "required": False},
+                    ),
+                    9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                            "label": "Link text",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    11: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"help_text": "A page on this site…", "label": "Link page", "required": False},
+                    ),
+                    12: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {
+                            "help_text": "…or an address on another site (https://…).",
+                            "label": "Link URL",
+                            "required": False,
+                        },
+                    ),
+                    13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                    14: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"help_text": "The file visitors download; its type and size are shown."},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text. Blank uses the document title.",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                },
+                help_text="More about it, shown on its own page.",
+            ),
         ),
         migrations.AlterField(
-            model_name='officepage',
-            name='website',
-            field=models.URLField(help_text='Its own website (https://…); linked from its card on the home page.', max_length=300, verbose_name='website URL'),
+            model_name="officepage",
+            name="website",
+            field=models.URLField(
+                help_text="Its own website (https://…); linked from its card on the home page.",
+                max_length=300,
+                verbose_name="website URL",
+            ),
         ),
         migrations.AlterField(
-            model_name='organizationpage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('figure', 6), ('quote', 9), ('call_to_action', 13), ('download', 16)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "The heading's words.", 'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Section (h2)'), ('h3', 'Subsection (h3)'), ('h4', 'Minor heading (h4)')], 'help_text': 'Pick the level that fits the outline; never skip a level.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('dei_portal.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageBlock', [], {'help_text': 'Give alt text that says what the image shows, or mark it decorative.'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Shown under the image.', 'max_length': 250, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {'max_length': 600}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Who said it.', 'max_length': 120, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text that makes sense on its own. Leave blank to use the page title.', 'label': 'Link text', 'max_length': 120, 'required': False}), 11: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'A page on this site…', 'label': 'Link page', 'required': False}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': '…or an address on another site (https://…).', 'label': 'Link URL', 'required': False}), 13: ('wagtail.blocks.StructBlock', [[('text', 10), ('page', 11), ('url', 12)]], {}), 14: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'help_text': 'The file visitors download; its type and size are shown.'}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Link text. Blank uses the document title.', 'max_length': 120, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('document', 14), ('text', 15)]], {})}, help_text='More about it, shown on its own page.'),
+            model_name="organizationpage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("figure", 6),
+                    ("quote", 9),
+                    ("call_to_action", 13),
+                    ("download", 16),
+                ],
+                blank=True,
+                block_lookup={
+                    0: ("wagtail.blocks.CharBlock", (), {"help_text": "The heading's words.", "max_length": 120}),
+                    1: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Section (h2)"),
+                                ("h3", "Subsection (h3)"),
+                                ("h4", "Minor heading (h4)"),
+                            ],
+                            "help_text": "Pick the level that fits the outline; never skip a level.",
+                        },
+                    ),
+                    2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                    3: ("dei_portal.blocks.ParagraphBlock", (), {}),
+                    4: (
+                        "wagtail.images.blocks.ImageBlock",
+                        [],
+                        {"help_text": "Give alt text that says what the image shows, or mark it decorative."},
+                    ),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Shown under the image.", "max_length": 250, "required": False},
+                    ),
+                    6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                    7: ("wagtail.blocks.TextBlock", (), {"max_length": 600}),
+                    8: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"help_text": "Who said it.", "max_length": 120, "required": False},
+                    ),
+                    9: ("wagtail.blocks.StructBlock", [[("quote", 7), ("attribution", 8)]], {}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text that makes sense on its own. Leave blank to use the page title.",
+                            "label": "Link text",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    11: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"help_text": "A page on this site…", "label": "Link page", "required": False},
+                    ),
+                    12: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {
+                            "help_text": "…or an address on another site (https://…).",
+                            "label": "Link URL",
+                            "required": False,
+                        },
+                    ),
+                    13: ("wagtail.blocks.StructBlock", [[("text", 10), ("page", 11), ("url", 12)]], {}),
+                    14: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"help_text": "The file visitors download; its type and size are shown."},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Link text. Blank uses the document title.",
+                            "max_length": 120,
+                            "required": False,
+                        },
+                    ),
+                    16: ("wagtail.blocks.StructBlock", [[("document", 14), ("text", 15)]], {}),
+                },
+                help_text="More about it, shown on its own page.",
+            ),
         ),
         migrations.AlterField(
-            model_name='organizationpage',
-            name='website',
-            field=models.URLField(help_text='Its own website (https://…); linked from its card on the home page.', max_length=300, verbose_name='website URL'),
+            model_name="organizationpage",
+            name="website",
+            field=models.URLField(
+                help_text="Its own website (https://…); linked from its card on the home page.",
+                max_length=300,
+                verbose_name="website URL",
+            ),
         ),
     ]

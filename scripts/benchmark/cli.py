@@ -16,23 +16,44 @@ from scripts.harness import ROOT, HarnessError, ensure_debian, exit_on_sigterm, 
 
 def parse_args(argv, description=None):
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", "1000")),
-                        help="load_demo_content --scale N (default $BENCH_SCALE or 1000; 0: plain demo content)")
-    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")),
-                        help="wrk seconds per URL (default $BENCH_SECONDS or 10)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=int(os.environ.get("BENCH_SCALE", "1000")),
+        help="load_demo_content --scale N (default $BENCH_SCALE or 1000; 0: plain demo content)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=int,
+        default=int(os.environ.get("BENCH_SECONDS", "10")),
+        help="wrk seconds per URL (default $BENCH_SECONDS or 10)",
+    )
     parser.add_argument("--quick", action="store_true", help="a quick look: 3 s per URL, 1 warm-up round")
-    parser.add_argument("--cache", choices=["both", "off", "on"], default="both",
-                        help="which page-cache configurations to run (default both: off, then on)")
-    parser.add_argument("--long", type=int, default=0, metavar="SECONDS",
-                        help="after the per-URL load, hammer a mix of URLs this long, sampling worker memory")
+    parser.add_argument(
+        "--cache",
+        choices=["both", "off", "on"],
+        default="both",
+        help="which page-cache configurations to run (default both: off, then on)",
+    )
+    parser.add_argument(
+        "--long",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="after the per-URL load, hammer a mix of URLs this long, sampling worker memory",
+    )
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
-    parser.add_argument("--warmup", type=int, default=3,
-                        help="warm-up rounds per URL, each one request per worker at once (default 3)")
-    parser.add_argument("--recycle", action="store_true",
-                        help="keep gunicorn's max_requests worker recycling on (off by default, so memory "
-                        "before and after is of the same workers)")
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="warm-up rounds per URL, each one request per worker at once (default 3)"
+    )
+    parser.add_argument(
+        "--recycle",
+        action="store_true",
+        help="keep gunicorn's max_requests worker recycling on (off by default, so memory "
+        "before and after is of the same workers)",
+    )
     parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/bench-<time>.json)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target fails")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and database")
@@ -77,8 +98,16 @@ def main(argv, description=None):
     targets = evaluate(results, args)
     print_report(facts, discovered, site.database.vendor_label, args, results, targets)
     output = args.json or ROOT / "bench-results" / f"bench-{started_at:%Y%m%d-%H%M%S}.json"
-    write_json(output, started_at=started_at, facts=facts, args=args, discovered=discovered,
-               load_seconds=site.load_seconds, results=results, targets=targets)
+    write_json(
+        output,
+        started_at=started_at,
+        facts=facts,
+        args=args,
+        discovered=discovered,
+        load_seconds=site.load_seconds,
+        results=results,
+        targets=targets,
+    )
     failed = [target for target in targets if not target["passed"]]
     log(f"\n{len(targets) - len(failed)} of {len(targets)} targets passed. JSON: {output}")
     return 1 if (failed and args.strict) else 0

@@ -89,9 +89,7 @@ def discover(port):
         try:
             request.user = AnonymousUser()
             context = index.get_context(request)
-            listing_pages = next(
-                value.paginator.num_pages for value in context.values() if hasattr(value, "paginator")
-            )
+            listing_pages = next(value.paginator.num_pages for value in context.values() if hasattr(value, "paginator"))
         except Exception as error:  # the listing changed shape: estimate from the count
             per_page = getattr(index, "per_page", 10) or 10
             listing_pages = max(1, -(-AnnouncementPage.objects.child_of(index).live().count() // per_page))

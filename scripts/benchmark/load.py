@@ -70,9 +70,16 @@ def static_stylesheet(base_url, home_path):
 def wrk(url, seconds, args, script=WRK_SCRIPT, script_args=()):
     """wrk as the bench runs it: --threads/--connections from the command line, a 30 s
     timeout (gunicorn's own: a slower response never comes), a browser's Accept-Encoding."""
-    return run_wrk(url, seconds, threads=args.threads, connections=args.connections,
-                   headers={"Accept-Encoding": ACCEPT_ENCODING}, timeout="30s", script=script,
-                   script_args=script_args)
+    return run_wrk(
+        url,
+        seconds,
+        threads=args.threads,
+        connections=args.connections,
+        headers={"Accept-Encoding": ACCEPT_ENCODING},
+        timeout="30s",
+        script=script,
+        script_args=script_args,
+    )
 
 
 def memory_snapshot(site):
@@ -133,8 +140,10 @@ def warm_up(site, urls, checked, args):
         for key, path in urls.items():
             if checked[key] == 200:
                 simultaneous(site.url, path, args.workers)
-    log(f"  warmed up: {args.warmup} round(s) of {args.workers} simultaneous requests per URL "
-        f"in {time.monotonic() - started:.1f} s")
+    log(
+        f"  warmed up: {args.warmup} round(s) of {args.workers} simultaneous requests per URL "
+        f"in {time.monotonic() - started:.1f} s"
+    )
 
 
 def measure(site, key, path, status, static_path, args):
@@ -159,8 +168,11 @@ def measure(site, key, path, status, static_path, args):
         f"  {LABELS[key]:<24} {row['wrk']['requests_per_s']:>9.1f} req/s"
         f"  p95 {row['wrk']['latency_ms']['p95']:>7.1f} ms"
         + (f"  {errors} errors" if errors else "")
-        + (f"  (queued requests kept the workers busy {row['drain_s']:.0f} s after the load)"
-           if row["drain_s"] >= 1 else "")
+        + (
+            f"  (queued requests kept the workers busy {row['drain_s']:.0f} s after the load)"
+            if row["drain_s"] >= 1
+            else ""
+        )
     )
     return row
 

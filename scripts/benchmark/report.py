@@ -41,9 +41,18 @@ def mib(kib):
 
 
 ROW_COLUMNS = [
-    Column("page type", width=24), Column("URL", width=42), Column("req/s", ">", 8), Column("×static", ">", 8),
-    Column("p50 ms", ">", 8), Column("p95 ms", ">", 8), Column("p99 ms", ">", 8), Column("solo ms", ">", 8),
-    Column("queries", ">", 7), Column("bytes", ">", 8), Column("requests", ">", 8), Column("errors", ">", 6),
+    Column("page type", width=24),
+    Column("URL", width=42),
+    Column("req/s", ">", 8),
+    Column("×static", ">", 8),
+    Column("p50 ms", ">", 8),
+    Column("p95 ms", ">", 8),
+    Column("p99 ms", ">", 8),
+    Column("solo ms", ">", 8),
+    Column("queries", ">", 7),
+    Column("bytes", ">", 8),
+    Column("requests", ">", 8),
+    Column("errors", ">", 6),
 ]
 
 
@@ -51,19 +60,29 @@ def print_table(result):
     """One configuration: the static baseline, a row per URL, worker memory, server errors."""
     page_cache = result["page_cache"]
     first, last = result["static_requests_per_s_first_last"]
-    log(f"\nPage cache {page_cache.upper()} (PAGE_CACHE={page_cache}): static baseline "
+    log(
+        f"\nPage cache {page_cache.upper()} (PAGE_CACHE={page_cache}): static baseline "
         f"{result['static_requests_per_s']:,.0f} req/s (first {first:,.0f}, last {last:,.0f}); "
-        f"load average before {result['load_average_before']}")
+        f"load average before {result['load_average_before']}"
+    )
     if result["baseline_drift"] > BASELINE_DRIFT_WARNING:
-        log(f"WARNING: the static baseline moved by {result['baseline_drift']:.0%} "
+        log(
+            f"WARNING: the static baseline moved by {result['baseline_drift']:.0%} "
             "during this configuration: the machine's load changed (see load averages in the JSON), so "
-            "ratios are approximate. Run again on a quieter machine.")
+            "ratios are approximate. Run again on a quieter machine."
+        )
     rows = list(result["rows"])
     if "static_end" in result:
         static = next(row for row in rows if row["key"] == "static")
         again = result["static_end"]
-        rows.append(static | {"label": "static file (again)", "wrk": again,
-                              "ratio_to_static": again["requests_per_s"] / result["static_requests_per_s"]})
+        rows.append(
+            static
+            | {
+                "label": "static file (again)",
+                "wrk": again,
+                "ratio_to_static": again["requests_per_s"] / result["static_requests_per_s"],
+            }
+        )
     cells = []
     for row in rows:
         url = row["url"] if len(row["url"]) <= 42 else row["url"][:41] + "…"
@@ -72,30 +91,46 @@ def print_table(result):
             continue
         w = row["wrk"]
         ratio = row.get("ratio_to_static")
-        cells.append([
-            row["label"], url, f"{w['requests_per_s']:.1f}", f"{ratio:.3f}" if ratio is not None else "?",
-            f"{w['latency_ms']['p50']:.1f}", f"{w['latency_ms']['p95']:.1f}", f"{w['latency_ms']['p99']:.1f}",
-            f"{row['solo_ms']:.1f}", row["queries"] if row["queries"] is not None else "?", row["body_bytes"],
-            w["requests"], wrk_errors(w),
-        ])
+        cells.append(
+            [
+                row["label"],
+                url,
+                f"{w['requests_per_s']:.1f}",
+                f"{ratio:.3f}" if ratio is not None else "?",
+                f"{w['latency_ms']['p50']:.1f}",
+                f"{w['latency_ms']['p95']:.1f}",
+                f"{w['latency_ms']['p99']:.1f}",
+                f"{row['solo_ms']:.1f}",
+                row["queries"] if row["queries"] is not None else "?",
+                row["body_bytes"],
+                w["requests"],
+                wrk_errors(w),
+            ]
+        )
     for line in table(ROW_COLUMNS, cells, rule="line"):
         log(line)
     memory = result["memory_kib"]
-    log("Worker memory (VmRSS, MiB): " + "; ".join(
-        f"pid {pid}: start {mib(memory['start'].get(pid))} → warm {mib(memory['after_warmup'].get(pid))}"
-        f" → after load {mib(memory['after_load'].get(pid))}"
-        + (f" → after long run {mib(memory['after_long_run'].get(pid))}" if "after_long_run" in memory else "")
-        for pid in memory["after_warmup"]
-    ))
+    log(
+        "Worker memory (VmRSS, MiB): "
+        + "; ".join(
+            f"pid {pid}: start {mib(memory['start'].get(pid))} → warm {mib(memory['after_warmup'].get(pid))}"
+            f" → after load {mib(memory['after_load'].get(pid))}"
+            + (f" → after long run {mib(memory['after_long_run'].get(pid))}" if "after_long_run" in memory else "")
+            for pid in memory["after_warmup"]
+        )
+    )
     if result.get("server_errors"):
         log("The server logged (full log tail in the JSON):")
         for entry in result["server_errors"][:10]:
             log(f"  {entry['count']}× {entry['message']}")
     if result.get("long_run", {}).get("samples"):
-        log("Long run, worker memory over time (MiB): " + "  ".join(
-            f"{sample['t_s']:.0f}s " + "/".join(mib(value) for value in sample["rss_kib"].values())
-            for sample in result["long_run"]["samples"]
-        ))
+        log(
+            "Long run, worker memory over time (MiB): "
+            + "  ".join(
+                f"{sample['t_s']:.0f}s " + "/".join(mib(value) for value in sample["rss_kib"].values())
+                for sample in result["long_run"]["samples"]
+            )
+        )
 
 
 def evaluate(results, args):
@@ -113,15 +148,22 @@ def evaluate(results, args):
             elif wrk_errors(row["wrk"]):
                 errors = {kind: n for kind, n in row["wrk"]["errors"].items() if n}
                 problems.append(f"{row['label']}: {errors}")
-        add(f"cache {page_cache}: every URL answers 200, no errors under load", not problems,
-            "; ".join(problems) or f"{len(result['rows'])} URLs")
+        add(
+            f"cache {page_cache}: every URL answers 200, no errors under load",
+            not problems,
+            "; ".join(problems) or f"{len(result['rows'])} URLs",
+        )
     off = results.get("off")
     if off:
         home = next((row for row in off["rows"] if row["key"] == "home" and "ratio_to_static" in row), None)
-        add(f"cache off: home ≥ {TARGET_HOME_CACHE_OFF:.0%} of static req/s",
+        add(
+            f"cache off: home ≥ {TARGET_HOME_CACHE_OFF:.0%} of static req/s",
             bool(home) and home["ratio_to_static"] >= TARGET_HOME_CACHE_OFF,
             f"{home['ratio_to_static']:.1%} ({home['wrk']['requests_per_s']:.1f} of "
-            f"{off['static_requests_per_s']:.0f} req/s)" if home else "not measured")
+            f"{off['static_requests_per_s']:.0f} req/s)"
+            if home
+            else "not measured",
+        )
         for row in off["rows"]:
             if row["group"] in ("listing", "feed", "search"):
                 name = f"cache off: {row['label']} p95 ≤ {TARGET_P95_MS:.0f} ms"
@@ -130,16 +172,21 @@ def evaluate(results, args):
                     continue
                 p95 = row["wrk"]["latency_ms"]["p95"]
                 timeouts = row["wrk"]["errors"]["timeout"]
-                add(name, p95 <= TARGET_P95_MS and not timeouts,
-                    f"{p95:.1f} ms" + (f", and {timeouts} requests timed out (> 30 s)" if timeouts else ""))
+                add(
+                    name,
+                    p95 <= TARGET_P95_MS and not timeouts,
+                    f"{p95:.1f} ms" + (f", and {timeouts} requests timed out (> 30 s)" if timeouts else ""),
+                )
     on = results.get("on")
     if on:
         for row in on["rows"]:
             if row["group"] not in ("static", "reference"):
                 ratio = row.get("ratio_to_static")
-                add(f"cache on: {row['label']} ≥ {TARGET_EVERY_PAGE_CACHE_ON:.0%} of static req/s",
+                add(
+                    f"cache on: {row['label']} ≥ {TARGET_EVERY_PAGE_CACHE_ON:.0%} of static req/s",
                     ratio is not None and ratio >= TARGET_EVERY_PAGE_CACHE_ON,
-                    f"{ratio:.1%}" if ratio is not None else "not measured")
+                    f"{ratio:.1%}" if ratio is not None else "not measured",
+                )
     for page_cache, result in results.items():
         memory = result["memory_kib"]
         final = memory.get("after_long_run") or memory["after_load"]
@@ -148,21 +195,29 @@ def evaluate(results, args):
         long = result.get("long_run")
         if long:
             errors = {kind: n for kind, n in long.get("wrk", {}).get("errors", {}).items() if n}
-            add(f"cache {page_cache}: long run on a mix of {long['urls']} URLs without errors",
+            add(
+                f"cache {page_cache}: long run on a mix of {long['urls']} URLs without errors",
                 "wrk" in long and not errors,
-                long.get("error") or (f"{errors}" if errors else f"{long['wrk']['requests']} requests"))
+                long.get("error") or (f"{errors}" if errors else f"{long['wrk']['requests']} requests"),
+            )
         stage = "long run" if "after_long_run" in memory else "load"
         if replaced:
-            add(f"cache {page_cache}: worker memory flat over the {stage}", False,
+            add(
+                f"cache {page_cache}: worker memory flat over the {stage}",
+                False,
                 f"workers were replaced during the load (pids {', '.join(replaced)})"
-                + (" — --recycle was given" if args.recycle else ""))
+                + (" — --recycle was given" if args.recycle else ""),
+            )
             continue
         growth = {pid: (final[pid] - warm[pid]) / 1024 for pid in warm if final[pid] and warm[pid]}
         worst = max(growth.values(), default=0.0)
-        add(f"cache {page_cache}: worker memory flat over the {stage} (≤ {TARGET_MEMORY_GROWTH_MB:.0f} MB growth)",
+        add(
+            f"cache {page_cache}: worker memory flat over the {stage} (≤ {TARGET_MEMORY_GROWTH_MB:.0f} MB growth)",
             worst <= TARGET_MEMORY_GROWTH_MB,
-            ", ".join(f"pid {pid} {mib(warm[pid])} → {mib(final[pid])} MiB ({delta:+.1f})"
-                      for pid, delta in growth.items()))
+            ", ".join(
+                f"pid {pid} {mib(warm[pid])} → {mib(final[pid])} MiB ({delta:+.1f})" for pid, delta in growth.items()
+            ),
+        )
     return targets
 
 
@@ -196,9 +251,12 @@ def print_report(facts, discovered, database_label, args, results, targets):
     if "on" in results:
         pages = [row for row in results["on"]["rows"] if row["key"] != "static"]
         hits = [row for row in pages if row.get("queries") == 0]
-        log(f"\nWith PAGE_CACHE=on, {len(hits)} of {len(pages)} pages answered the query-count request with 0 SQL "
-            f"queries (a page-cache hit)" + (": not " + ", ".join(r["label"] for r in pages if r not in hits)
-                                              if len(hits) < len(pages) else "") + ".")
+        log(
+            f"\nWith PAGE_CACHE=on, {len(hits)} of {len(pages)} pages answered the query-count request with 0 SQL "
+            f"queries (a page-cache hit)"
+            + (": not " + ", ".join(r["label"] for r in pages if r not in hits) if len(hits) < len(pages) else "")
+            + "."
+        )
     log("\nTargets:")
     for target in targets:
         log(f"  {'PASS' if target['passed'] else 'FAIL'}  {target['target']}: {target['detail']}")
@@ -220,8 +278,11 @@ def write_json(path, *, started_at, facts, args, discovered, load_seconds, resul
             "long_run_seconds": args.long,
             "accept_encoding": ACCEPT_ENCODING,
         },
-        "database": {"vendor": discovered["db_vendor"], "version": discovered["db_version"],
-                     "conn_max_age": discovered["db_conn_max_age"]},
+        "database": {
+            "vendor": discovered["db_vendor"],
+            "version": discovered["db_version"],
+            "conn_max_age": discovered["db_conn_max_age"],
+        },
         "data_load_seconds": round(load_seconds, 1),
         "site": {key: value for key, value in discovered.items() if key not in ("mix",)},
         "configurations": results,

@@ -40,9 +40,11 @@ def table(columns, rows, *, indent="", rule=None):
 
     widths = []
     for index, column in enumerate(columns):
-        cells = [] if free(index) else [
-            len(row[index]) for row in rows if index < len(row) and not isinstance(row[index], Free)
-        ]
+        cells = (
+            []
+            if free(index)
+            else [len(row[index]) for row in rows if index < len(row) and not isinstance(row[index], Free)]
+        )
         widths.append(max([column.width, len(column.title), *cells]))
 
     def line(cells):

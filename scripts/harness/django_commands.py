@@ -56,8 +56,12 @@ class Background:
         self.args = args
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
 
     @property
@@ -102,12 +106,15 @@ def django_call(env, target, *args, timeout=None):
     """
     result = subprocess.run(
         [sys.executable, "-c", _CALL, target, json.dumps(args)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     for line in reversed(result.stdout.splitlines()):
         if line.startswith(ANSWER):
-            return json.loads(line[len(ANSWER):])
+            return json.loads(line[len(ANSWER) :])
     raise HarnessError(
-        f"{target} failed in Django (exit status {result.returncode}):\n"
-        f"{result.stdout[-2000:]}{result.stderr[-3000:]}"
+        f"{target} failed in Django (exit status {result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-3000:]}"
     )

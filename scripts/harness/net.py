@@ -55,9 +55,7 @@ def fetch(where, path, *, method="GET", headers=None, body=None, timeout=30, sou
     second visitor. Connection errors and timeouts raise OSError (see `try_fetch`).
     """
     host, port = _address(where)
-    connection = http.client.HTTPConnection(
-        host, port, timeout=timeout, source_address=(source, 0) if source else None
-    )
+    connection = http.client.HTTPConnection(host, port, timeout=timeout, source_address=(source, 0) if source else None)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()

@@ -147,8 +147,20 @@ class PrivatePostgres(PostgresServer):
             account = pwd.getpwnam("postgres")
             os.chmod(self.dir.parent, 0o711)  # noqa: S103 (postgres may pass through, list nothing)
             os.chown(self.dir, account.pw_uid, account.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  "--locale=C", "--no-sync", "--no-instructions")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
+        )
         return self
 
     def start(self, max_connections=40):
@@ -157,8 +169,9 @@ class PrivatePostgres(PostgresServer):
             f"-p {self.port} -c listen_addresses={HOST} -k {self.dir} -c max_connections={max_connections} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-o", options,
-                  "-w", "-t", "30", "start")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-o", options, "-w", "-t", "30", "start"
+        )
         self.started = True
         return self
 

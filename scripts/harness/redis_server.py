@@ -20,8 +20,23 @@ class PrivateRedis(Server):
         self.port = free_port()
         super().__init__(
             "redis-server",
-            ["redis-server", "--port", self.port, "--bind", HOST, "--save", "", "--appendonly", "no",
-             "--dir", self.dir, "--logfile", self.dir / "redis.log", "--daemonize", "no"],
+            [
+                "redis-server",
+                "--port",
+                self.port,
+                "--bind",
+                HOST,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+                "--logfile",
+                self.dir / "redis.log",
+                "--daemonize",
+                "no",
+            ],
             log_path=self.dir / "stdout.log",
         )
 
@@ -55,5 +70,5 @@ def forget_keys(url, prefix):
     client = redis.Redis.from_url(url, socket_timeout=2)
     keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
     for start in range(0, len(keys), 500):
-        client.delete(*keys[start:start + 500])
+        client.delete(*keys[start : start + 500])
     return len(keys)

@@ -35,8 +35,7 @@ def wrk_version():
     return lines[0].strip() if lines else ""
 
 
-def run_wrk(url, seconds, *, threads=2, connections=16, headers=None, timeout="30s", script=WRK_SCRIPT,
-            script_args=()):
+def run_wrk(url, seconds, *, threads=2, connections=16, headers=None, timeout="30s", script=WRK_SCRIPT, script_args=()):
     """wrk on `url` for `seconds`; its result as a dict (scripts/bench_wrk.lua): requests,
     requests_per_s, latency_ms {mean, stdev, max, p50, p90, p95, p99}, bytes, errors
     {connect, read, write, status (responses ≥ 400), timeout}.
@@ -55,7 +54,7 @@ def run_wrk(url, seconds, *, threads=2, connections=16, headers=None, timeout="3
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     for line in result.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
-            return json.loads(line[len("BENCH_JSON "):])
+            return json.loads(line[len("BENCH_JSON ") :])
     raise HarnessError(f"wrk gave no result for {url}: {result.stdout[-800:]} {result.stderr[-800:]}")
 
 

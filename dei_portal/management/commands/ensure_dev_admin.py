@@ -31,4 +31,8 @@ class Command(BaseCommand):
         User.objects.create_superuser("admin", "admin@localhost", password)
         PASSWORD_FILE.write_text(f"admin\n{password}\n")
         PASSWORD_FILE.chmod(0o600)
-        self.stdout.write(self.style.SUCCESS(f"Created admin login: user 'admin', password '{password}' (saved in {PASSWORD_FILE.name})"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created admin login: user 'admin', password '{password}' (saved in {PASSWORD_FILE.name})"
+            )
+        )
