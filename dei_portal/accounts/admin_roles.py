@@ -89,7 +89,7 @@ INVITATION_HELP = (
     "Leave both password fields empty to send an invitation: the user gets an email with a "
     "link to choose their own password."
 )
-KEEP_PASSWORD_HELP = "Leave both password fields empty to keep the current password."
+KEEP_PASSWORD_HELP = "Leave both password fields empty to keep the current password."  # noqa: S105 (help text)
 COMBINE_ROLES_HELP = (
     "Tick to give this user more than one role on purpose, e.g. a Site administrator who also "
     "publishes in a one-person office."

@@ -92,7 +92,7 @@ def ban(location, timeout=DEFAULT_TIMEOUT):
     """Send ``BAN /`` to one proxy: it drops every page it holds. True when it said 2xx."""
     parts = urlsplit(location)
     url = urlunsplit([parts.scheme or "http", parts.netloc, "/", "", ""])
-    request = Request(url, method="BAN", headers={"User-Agent": USER_AGENT})
+    request = Request(url, method="BAN", headers={"User-Agent": USER_AGENT})  # noqa: S310 - configured proxy address
     try:
         with urlopen(request, timeout=timeout) as response:  # noqa: S310 - configured proxy address
             logger.info("Banned every page from %s (%s)", parts.netloc, response.status)

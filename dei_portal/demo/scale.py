@@ -349,12 +349,12 @@ EVENT_PLACES = [
     "Online (link sent on registration)",
 ]
 PALETTE = ["#a51417", "#d9661f", "#f2b200", "#3a7d44", "#1f6fb2", "#5b3f8c", "#0f5257", "#7a1f3d"]
-COLOR_NAMES = dict(zip(PALETTE, ["red", "orange", "gold", "green", "blue", "purple", "teal", "plum"]))
+COLOR_NAMES = dict(zip(PALETTE, ["red", "orange", "gold", "green", "blue", "purple", "teal", "plum"], strict=True))
 
 
 def _rng(*parts):
     """A generator seeded from the fixed seed and these parts (str seeds hash with SHA-512: stable)."""
-    return random.Random(":".join(str(part) for part in (SEED, *parts)))
+    return random.Random(":".join(str(part) for part in (SEED, *parts)))  # noqa: S311 (made-up content, not secrets)
 
 
 @functools.cache
@@ -698,7 +698,7 @@ def _write_pages(model, parent, pages):
                 )
             )
         Revision.objects.using(using).bulk_create(revisions)
-        for page, revision in zip(batch, revisions):
+        for page, revision in zip(batch, revisions, strict=True):
             page.latest_revision_id = page.live_revision_id = revision.pk
         revision_of_page = Subquery(
             Revision.objects.filter(base_content_type_id=page_type.pk, object_id=Cast(OuterRef("pk"), CharField()))
@@ -715,7 +715,7 @@ def _write_pages(model, parent, pages):
 
         # 3. The audit log: created, then published.
         entries = []
-        for page, revision in zip(batch, revisions):
+        for page, revision in zip(batch, revisions, strict=True):
             common = {
                 "content_type_id": content_type.pk,
                 "label": page.get_admin_display_title(),
@@ -765,7 +765,7 @@ def _write_pages(model, parent, pages):
             backend.add_bulk(model, batch)
 
         # 6. Tell the site, as publishing does (the page cache, any front-end cache purger).
-        for page, revision in zip(batch, revisions):
+        for page, revision in zip(batch, revisions, strict=True):
             page_published.send(sender=model, instance=page, revision=revision)
             published.send(sender=model, instance=page, revision=revision)
 

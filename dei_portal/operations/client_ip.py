@@ -46,8 +46,10 @@ def parse_networks(values):
     for value in values:
         try:
             networks.append(ipaddress.ip_network(value.strip(), strict=False))
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IP address or network (e.g. 10.0.0.2, 10.0.0.0/24, 2001:db8::/64)")
+        except ValueError as error:
+            raise ValueError(
+                f"{value!r} is not an IP address or network (e.g. 10.0.0.2, 10.0.0.0/24, 2001:db8::/64)"
+            ) from error
     return tuple(networks)
 
 

@@ -5,7 +5,7 @@ Every value can be changed from the environment, so one file serves a container,
 
 | Variable | Default | Meaning |
 | --- | --- | --- |
-| `GUNICORN_BIND` | `0.0.0.0:$PORT` when `PORT` is set, else `127.0.0.1:8000` | address(es) to listen on, comma-separated |
+| `GUNICORN_BIND` | `0.0.0.0:$PORT` if `PORT` is set, else `127.0.0.1:8000` | addresses to listen on, comma-separated |
 | `WEB_CONCURRENCY` | 2 | worker processes (roughly 2 × cores for this CPU-bound app, memory permitting) |
 | `GUNICORN_THREADS` | 1 | threads per worker; 1 is the sync worker, more switches to the gthread worker |
 | `GUNICORN_TIMEOUT` | 30 | seconds a worker may spend on one request before it is killed and replaced |
@@ -61,8 +61,8 @@ preload_app = False
 
 # The heartbeat file on a RAM-backed directory: on a disk-backed /tmp (some container
 # runtimes), its fchmod can stall a worker long enough to be killed as "timed out".
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"
+if os.path.isdir("/dev/shm"):  # noqa: S108 (a directory gunicorn creates its own private files in)
+    worker_tmp_dir = "/dev/shm"  # noqa: S108
 
 accesslog = _path_or_off("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"

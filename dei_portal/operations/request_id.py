@@ -33,7 +33,7 @@ from django.dispatch import receiver
 HEADER = "X-Request-ID"
 META_KEY = "HTTP_X_REQUEST_ID"
 MAX_LENGTH = 128
-_SANE = re.compile(r"[A-Za-z0-9._:+=/-]{1,%d}" % MAX_LENGTH)
+_SANE = re.compile(rf"[A-Za-z0-9._:+=/-]{{1,{MAX_LENGTH}}}")
 QUIET_PATHS = frozenset({"/healthz"})
 
 _current = contextvars.ContextVar("request_id", default=None)

@@ -405,4 +405,4 @@ except ValueError as error:
 # --- admin branding ---
 # The admin's "Forgotten password?" form sends a new invitation to someone invited who has not
 # chosen a password yet (Django's form sends such accounts nothing); others get the reset email.
-WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "dei_portal.accounts.emails.PasswordResetForm"
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "dei_portal.accounts.emails.PasswordResetForm"  # noqa: S105 (a class path)

@@ -50,7 +50,9 @@ class StatementPage(BasePage):
 
     issued_by = models.CharField(
         max_length=200,
-        help_text="Who issued the statement, e.g. 'the Dean' or 'the Academic Affairs Committee and Executive Faculty'.",
+        help_text=(
+            "Who issued the statement, e.g. 'the Dean' or 'the Academic Affairs Committee and Executive Faculty'."
+        ),
     )
     issued_on = models.DateField(null=True, blank=True, help_text="When it was issued; shown under the title.")
     excerpt = models.TextField(

@@ -1,4 +1,6 @@
-"""{% load admin_branding %}: the site's name in the admin, the help menu's editor guide (dei_portal/editing/admin_branding.py)."""
+"""{% load admin_branding %}: the site's name in the admin, the help menu's editor guide.
+
+Defined in dei_portal/editing/admin_branding.py."""
 
 from dei_portal.editing.admin_branding import register
 

@@ -1,4 +1,6 @@
-"""{% load email_links %}: the public page address and approval comments in review emails (dei_portal/accounts/email_links.py)."""
+"""{% load email_links %}: the public page address and approval comments in review emails.
+
+Defined in dei_portal/accounts/email_links.py."""
 
 from dei_portal.accounts.email_links import register
 

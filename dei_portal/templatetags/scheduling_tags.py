@@ -1,4 +1,6 @@
-"""{% load scheduling_tags %}: schedules in the site's time zone, in the admin (dei_portal/editing/scheduling_tags.py)."""
+"""{% load scheduling_tags %}: schedules in the site's time zone, in the admin.
+
+Defined in dei_portal/editing/scheduling_tags.py."""
 
 from dei_portal.editing.scheduling_tags import register
 
