@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
+TEMPLATES = $(shell find templates -name '*.html' | sort)
 
-.PHONY: run test install lock migrate demo check lint lint-imports clean audit screenshots
+.PHONY: run test install lock migrate demo check lint lint-imports format clean audit screenshots
 
 # Reinstall only when the locks change. requirements-dev.txt is the whole locked environment
 # (runtime + dev tools, pip itself included), every package pinned with its hashes.
@@ -54,8 +55,18 @@ check: install
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 
-## make lint: every static check (CI runs it before the tests). Today: the import layers.
+## make lint: every static check (CI runs it before the tests): the import layers, ruff's rules and
+## format (settings in pyproject.toml), and the templates' indentation (djhtml). `make format` fixes
+## what the formatters can.
 lint: lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djhtml --check $(TEMPLATES)
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djhtml $(TEMPLATES)
 
 ## make lint-imports: the layers of README.md's "What is where" hold (contracts in pyproject.toml)
 lint-imports: install
