@@ -126,7 +126,8 @@ def gunicorn_config(**environ):
     """The gunicorn configuration as gunicorn reads it (a file run by path, from another folder)."""
     code = (
         "import json, runpy, sys; g = runpy.run_path(sys.argv[1]);"
-        "print(json.dumps({n: g.get(n) for n in ('bind', 'workers', 'accesslog', 'control_socket_disable', 'max_requests')}))"
+        "names = ('bind', 'workers', 'accesslog', 'control_socket_disable', 'max_requests');"
+        "print(json.dumps({n: g.get(n) for n in names}))"
     )
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("GUNICORN_", "WEB_CONCURRENCY", "PORT"))

@@ -175,7 +175,8 @@ def test_approving_a_scheduled_page_says_when_it_goes_live(editor, moderator, tr
     assert messages == [
         (
             "success",
-            "'Office of Diversity Programs (MD)' approved and scheduled to go live on 1 March 2027, 09:15 Central Time.",
+            "'Office of Diversity Programs (MD)' approved and scheduled to go live on "
+            "1 March 2027, 09:15 Central Time.",
         )
     ]
     office = OfficePage.objects.get(pk=office.pk)

@@ -179,13 +179,15 @@ def test_every_allowed_document_extension_has_a_content_check(settings):
         (
             "letter.docx",
             HTML,
-            "This file’s contents are not a Word (.docx) file, although its name ends in .docx (it looks like an HTML page)",
+            "This file’s contents are not a Word (.docx) file, although its name ends in .docx "
+            "(it looks like an HTML page)",
         ),
         # A ZIP that is not an Office file (e.g. a renamed archive) is not a Word document either.
         (
             "slides.pptx",
             docx_bytes(),
-            "This file’s contents are not a PowerPoint (.pptx) file, although its name ends in .pptx (it looks like a Word document)",
+            "This file’s contents are not a PowerPoint (.pptx) file, although its name ends in .pptx "
+            "(it looks like a Word document)",
         ),
     ],
 )
