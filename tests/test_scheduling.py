@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import Revision, WorkflowState
+from wagtail.utils.timestamps import render_timestamp
 
 from announcements.models import SiteNotice
 from offices.models import OfficePage
@@ -381,3 +382,16 @@ def test_dashboard_approve_opens_a_confirmation_instead_of_approving(moderator_c
     assert dialog.find("button", attrs={"type": "submit"}) is not None
     state = WorkflowState.objects.get(object_id=str(office.pk))
     assert state.status == WorkflowState.STATUS_IN_PROGRESS
+
+
+def test_wagtails_own_schedule_messages_name_the_zone_too(moderator_client, tree):
+    """Wagtail's lock banner on a scheduled page formats with DATETIME_FORMAT: the project's
+    format module (dei_portal/formats) gives it the day-month order, 24-hour clock and the zone."""
+    office = schedule_office(moderator_client, tree)
+    data = office_form(tree["md"], slug=office.slug, go_live_at="2027-03-01 09:15")
+    assert moderator_client.post(edit_url(office), {**data, "action-publish": "publish"}).status_code == 302
+    text = BeautifulSoup(moderator_client.get(edit_url(office)).content, "html.parser").get_text(" ", strip=True)
+    assert "is locked and has been scheduled to go live at 1 March 2027, 09:15 CST" in text
+    # Summer time is named as such.
+    summer = datetime.datetime(2027, 7, 1, 22, 40, tzinfo=UTC)
+    assert render_timestamp(summer) == "1 July 2027, 17:40 CDT"
