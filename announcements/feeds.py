@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from icalendar import Calendar, Event, vText
 from wagtail.models import Site
 
 from dei_portal.core.visibility import discoverable
@@ -124,65 +125,66 @@ def atom_feed(request):
     return AnnouncementsAtomFeed()(request)
 
 
-# --- iCalendar (RFC 5545), written by hand -------------------------------------------
+# --- iCalendar (RFC 5545), written by the icalendar library ---------------------------
+
+PRODID = "-//Office of Diversity, Equity & Inclusion//DEI portal//EN"
 
 
-def ical_text(value):
-    """Escape a TEXT value: backslash, semicolon, comma and line breaks (RFC 5545 §3.3.11)."""
-    value = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    value = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32 and ord(ch) != 127)
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def plain(value):
+    """Text without control characters (RFC 5545 TEXT allows none but tab and line breaks;
+    text pasted from word processors can carry vertical tabs and the like)."""
+    return "".join(ch for ch in str(value) if ch in "\t\n\r" or ord(ch) >= 32 and ord(ch) != 127)
 
 
-def ical_datetime(value):
-    return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+def event_time(value):
+    """An event time on the site's wall clock (TZID of the site's zone, defined by the calendar's
+    VTIMEZONE), as editors enter it. The one exception is the repeated hour when clocks go back:
+    a local time there names its first pass (RFC 5545 §3.3.5), so the second pass is written in UTC."""
+    local = timezone.localtime(value, timezone.get_default_timezone())
+    return value.astimezone(datetime.UTC) if local.fold else local
 
 
-def fold(line):
-    """Fold a content line into lines of at most 75 octets (RFC 5545 §3.1), never inside a
-    UTF-8 character; continuation lines start with one space."""
-    parts = []
-    current, size = "", 0
-    for ch in line:
-        width = len(ch.encode("utf-8"))
-        limit = 75 if not parts else 74  # a continuation line's leading space counts
-        if size + width > limit:
-            parts.append(current)
-            current, size = "", 0
-        current += ch
-        size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
+def calendar_event(page, site, request):
+    stamp = (page.last_published_at or page.first_published_at or timezone.now()).astimezone(datetime.UTC)
+    event = Event()
+    event.add("uid", f"announcement-{page.pk}@{site.hostname}")
+    event.add("dtstamp", stamp)
+    event.add("last-modified", stamp)
+    event.add("dtstart", event_time(page.event_start))
+    if page.event_end and page.event_end > page.event_start:
+        event.add("dtend", event_time(page.event_end))
+    event.add("summary", plain(page.title))
+    if page.event_location:
+        event.add("location", plain(page.event_location))
+    description = page.summary or page.search_description
+    if description:
+        event.add("description", plain(description))
+    if page.category:
+        event.add("categories", [plain(page.category.name)])
+    event.add("url", page.get_full_url(request))
+    return event
 
 
-def calendar_lines(site, request, events):
-    name = ical_text(f"{site_name(site)}: events")
-    yield "BEGIN:VCALENDAR"
-    yield "VERSION:2.0"
-    yield "PRODID:-//Office of Diversity, Equity & Inclusion//DEI portal//EN"
-    yield "CALSCALE:GREGORIAN"
-    yield "METHOD:PUBLISH"
-    yield f"X-WR-CALNAME:{name}"
+def build_calendar(site, request, events):
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    # An X- property's value is TEXT (RFC 5545 §3.8.8.2), escaped like any other; icalendar
+    # writes unknown properties as they come unless given the type.
+    calendar.add("x-wr-calname", vText(plain(f"{site_name(site)}: events")))
     for page in events:
-        stamp = page.last_published_at or page.first_published_at or timezone.now()
-        yield "BEGIN:VEVENT"
-        yield f"UID:announcement-{page.pk}@{site.hostname}"
-        yield f"DTSTAMP:{ical_datetime(stamp)}"
-        yield f"LAST-MODIFIED:{ical_datetime(stamp)}"
-        yield f"DTSTART:{ical_datetime(page.event_start)}"
-        if page.event_end and page.event_end >= page.event_start:
-            yield f"DTEND:{ical_datetime(page.event_end)}"
-        yield f"SUMMARY:{ical_text(page.title)}"
-        if page.event_location:
-            yield f"LOCATION:{ical_text(page.event_location)}"
-        description = page.summary or page.search_description
-        if description:
-            yield f"DESCRIPTION:{ical_text(description)}"
-        if page.category:
-            yield f"CATEGORIES:{ical_text(page.category.name)}"
-        yield f"URL:{page.get_full_url(request)}"
-        yield "END:VEVENT"
-    yield "END:VCALENDAR"
+        calendar.add_component(calendar_event(page, site, request))
+    if events:
+        # The site's zone from January of the first event's year to the end of the last one's:
+        # every time in the file, and the same definition for the same events.
+        zone = timezone.get_default_timezone()
+        years = [timezone.localtime(t, zone).year for page in events for t in (page.event_start, page.event_end) if t]
+        calendar.add_missing_timezones(
+            first_date=datetime.date(min(years), 1, 1), last_date=datetime.date(max(years) + 1, 1, 1)
+        )
+    return calendar
 
 
 def events_ics(request):
@@ -190,7 +192,7 @@ def events_ics(request):
     site = current_site(request)
     latest = announcements_for(site).filter(event_start__isnull=False).order_by("-event_start", "-pk")
     events = sorted(latest[:CALENDAR_LENGTH], key=lambda page: (page.event_start, page.pk))
-    body = "".join(fold(line) + "\r\n" for line in calendar_lines(site, request, events))
-    response = HttpResponse(body.encode("utf-8"), content_type="text/calendar; charset=utf-8")
+    body = build_calendar(site, request, events).to_ical()
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="events.ics"'
     return response
