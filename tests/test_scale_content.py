@@ -288,14 +288,14 @@ def test_stored_like_wagtail_stores_a_published_page(scaled):
         assert actions == ["wagtail.create", "wagtail.publish"]
         page.full_clean()  # every required field is filled and valid
 
-        def references():
+        def references(page=page):
             return sorted(
                 ReferenceIndex.objects.filter(object_id=str(page.pk), base_content_type__model="page").values_list(
                     "to_content_type", "to_object_id", "model_path", "content_path"
                 )
             )
 
-        def entry():
+        def entry(page=page, model=model):
             return (
                 IndexEntry.objects.filter(object_id=str(page.pk), content_type__model=model._meta.model_name)
                 .values("title", "autocomplete", "body")
