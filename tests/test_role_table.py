@@ -403,7 +403,11 @@ def media_edit(expected, client, user, w):
     for obj in w["used"]:
         response, changed = try_rename(client, w, obj)
         assert changed == (expected == "yes"), obj
-        if not changed:
+        if expected == "unused only":
+            # Allowed to edit media, not this one: the form comes back with the reason.
+            assert response.status_code == 200, response.status_code
+            assert "so only a Moderator or Publisher can change it" in response.content.decode()
+        elif not changed:
             refused(response)
     for obj in w["unused"]:
         response, changed = try_rename(client, w, obj)

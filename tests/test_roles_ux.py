@@ -142,6 +142,77 @@ def test_in_use_image_delete_page_says_why_lists_the_uses_and_offers_no_delete(e
     assert not page.select(f'main form[action="{delete_url(image)}"]')
 
 
+def edit_url(obj):
+    name = "wagtailimages:edit" if isinstance(obj, get_image_model()) else "wagtaildocs:edit"
+    return reverse(name, args=[obj.pk])
+
+
+def edit_form_data(page, **values):
+    """The edit form's fields as a browser submits them (no new file), with `values` typed in."""
+    form = page.select_one("main form[method=post]")
+    data = {}
+    for field in form.select("input[name], select[name], textarea[name]"):
+        kind = field.get("type", "")
+        if kind in ("submit", "button", "file") or (kind in ("checkbox", "radio") and not field.has_attr("checked")):
+            continue
+        if field.name == "select":
+            chosen = field.select_one("option[selected]") or field.select_one("option")
+            data[field["name"]] = chosen["value"]
+        else:
+            data[field["name"]] = field.get_text() if field.name == "textarea" else field.get("value", "")
+    return {**data, **values}
+
+
+def offers_save(page):
+    return bool(page.select("main form[method=post] footer button[type=submit]"))
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["image", "document"])
+def test_in_use_media_edit_page_says_why_before_the_editor_types_and_offers_no_save(editor, media, index):
+    obj = media["used"][index]
+    page = soup(signed_in(editor).get(edit_url(obj)))
+    main = re.sub(r"\s+", " ", page.select_one("main").get_text(" "))
+    assert f"“{obj.title}” is used on the site (1 use), so only a Moderator or Publisher can change it." in main
+    assert "Where it is used" in main and "Accessibility statement" in main
+    assert page.select_one(f'main a[href="{reverse("wagtailadmin_pages:edit", args=[media["page"].pk])}"]')
+    assert not offers_save(page)
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["image", "document"])
+def test_an_editors_change_to_media_in_use_comes_back_with_the_reason_and_what_was_typed(editor, media, index):
+    obj = media["used"][index]
+    title = obj.title
+    client = signed_in(editor)
+    data = edit_form_data(soup(client.get(edit_url(obj))), title="Renamed by an editor")
+    response = client.post(edit_url(obj), data)
+    page = soup(response)  # the form again (200), not the permission page
+    assert page.select_one("input[name=title]")["value"] == "Renamed by an editor"
+    main = re.sub(r"\s+", " ", page.select_one("main").get_text(" "))
+    assert f"“{obj.title}” is used on the site (1 use), so only a Moderator or Publisher can change it." in main
+    obj.refresh_from_db()
+    assert obj.title == title
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["image", "document"])
+def test_unused_media_and_a_moderator_still_edit_with_wagtails_form(editor, moderator, media, index):
+    unused, used = media["unused"][index], media["used"][index]
+    client = signed_in(editor)
+    page = soup(client.get(edit_url(unused)))
+    assert offers_save(page) and "only a Moderator or Publisher" not in page.get_text()
+    assert client.post(edit_url(unused), edit_form_data(page, title="Spare, renamed")).status_code == 302
+    unused.refresh_from_db()
+    assert unused.title == "Spare, renamed"
+
+    moderator_client = signed_in(moderator, verified=True)
+    page = soup(moderator_client.get(edit_url(used)))
+    assert offers_save(page) and "only a Moderator or Publisher" not in page.get_text()
+    assert (
+        moderator_client.post(edit_url(used), edit_form_data(page, title="Renamed by a moderator")).status_code == 302
+    )
+    used.refresh_from_db()
+    assert used.title == "Renamed by a moderator"
+
+
 def test_the_server_still_refuses_an_editor_deleting_media_in_use(editor, media):
     client = signed_in(editor)
     for obj in media["used"]:

@@ -386,6 +386,15 @@ def media_delete_refusal(context, obj):
     return {"message": message, "uses": media_uses(user, obj)} if message else None
 
 
+@register.simple_tag(takes_context=True)
+def media_change_refusal(context, obj):
+    """{% media_change_refusal image as refusal %}: as media_delete_refusal, for the edit page:
+    why the signed-in user may not change this image or document, said before they type."""
+    user = context["request"].user
+    message = media_refusal(user, obj, "change")
+    return {"message": message, "uses": media_uses(user, obj)} if message else None
+
+
 @hooks.register("register_actions")
 def register_media_actions(registry):
     for model in (AbstractImage, AbstractDocument):

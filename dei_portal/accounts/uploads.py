@@ -33,6 +33,8 @@ from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
 
+from dei_portal.accounts.admin_roles import media_refusal
+
 # What each allowed extension's file must start with. Office Open XML files (docx, pptx) are
 # ZIP archives with a [Content_Types].xml and their own top folder.
 SIGNATURES = {
@@ -167,6 +169,24 @@ def validate_document_content(uploaded):
         raise content_mismatch(extension, describe(head))
 
 
+class InUseMediaMixin:
+    """An Editor's change to an image or document in use is a form error that names why (the
+    typed values stay in the form), not the permission page the edit action would lead to
+    (ProtectInUseMediaEditAction in admin_roles.py stays as the last check)."""
+
+    def __init__(self, *args, **kwargs):
+        self.editing_user = kwargs.get("user")  # Wagtail's collection form takes it out
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk and self.editing_user is not None and self.has_changed():
+            refusal = media_refusal(self.editing_user, self.instance, "change")
+            if refusal:
+                raise ValidationError(refusal, code="media_in_use")
+        return cleaned_data
+
+
 class StoredOnValidationMixin:
     """Store a new or replaced file while the form validates, so a storage failure is a form error.
 
@@ -198,7 +218,7 @@ class StoredOnValidationMixin:
             self.add_error("file", ValidationError(MEDIA_UNWRITABLE, code="storage_unwritable"))
 
 
-class DocumentForm(StoredOnValidationMixin, BaseDocumentForm):
+class DocumentForm(InUseMediaMixin, StoredOnValidationMixin, BaseDocumentForm):
     """Wagtail's document form, plus the content check above for every new or replaced file."""
 
     def clean_file(self):
@@ -281,7 +301,7 @@ class PixelCheckedImageField(WagtailImageField):
             )
 
 
-class ImageForm(StoredOnValidationMixin, BaseImageForm):
+class ImageForm(InUseMediaMixin, StoredOnValidationMixin, BaseImageForm):
     """Wagtail's image form, with the file field above (WAGTAILIMAGES_IMAGE_FORM_BASE)."""
 
     def __init__(self, *args, **kwargs):
