@@ -149,6 +149,11 @@ class BodyStreamBlock(blocks.StreamBlock):
     call_to_action = CallToActionBlock()
     download = DocumentDownloadBlock()
 
+    class Meta:
+        # Pages render a body with {% include_block page.body %}; this template renders each block's
+        # own template with no wrapper around it. Subclasses (HomeValuesStreamBlock) inherit it.
+        template = "blocks/body_stream_block.html"
+
 
 class HomeValuesStreamBlock(BodyStreamBlock):
     welcome_statement = WelcomeStatementBlock()
