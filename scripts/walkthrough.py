@@ -36,6 +36,7 @@ import html
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,7 +47,7 @@ from scripts.harness.totp import current_code
 
 SETTINGS = "dei_portal.settings.dev"
 TIMEOUT = 30_000  # ms: a loaded two-core machine and Django's development server
-PASSWORD = "a-long-and-new-passphrase-42"
+PASSWORD = "a-long-and-new-passphrase-42"  # noqa: S105 (the walk-through's throwaway users)
 SITE_NAME = "Diversity, Equity & Inclusion"
 ZONE = "Central Time (America/Chicago)"
 WORKFLOW = "Moderators approval"
@@ -56,6 +57,18 @@ MAX_HEIGHT = 4000  # px: the tallest screenshot
 TALLEST_PANE = """() => Math.max(document.documentElement.scrollHeight, ...[...document.querySelectorAll('*')]
     .filter(el => el.scrollHeight > el.clientHeight + 4 && ['auto', 'scroll'].includes(getComputedStyle(el).overflowY))
     .map(el => el.getBoundingClientRect().top + window.scrollY + el.scrollHeight))"""
+
+
+class WalkthroughFailed(Exception):
+    """A step did not find what a person should see: the product (or the walk-through) regressed."""
+
+
+def check(condition, expected, *seen):
+    """Stop the walk-through, saying what was expected and what was seen, unless `condition`
+    holds (an `assert` would be skipped under `python -O`)."""
+    if not condition:
+        detail = f"; seen: {', '.join(map(repr, seen))}" if seen else ""
+        raise WalkthroughFailed(f"expected {expected}{detail}")
 
 
 # --- In Django (child processes: scripts.harness.django_call) ------------------------------------
@@ -163,7 +176,11 @@ def search_timings(queries, repeat):
             def one(query=query):
                 started, cpu = time.perf_counter(), time.process_time()
                 response = client.get("/search/", {"query": query})
-                assert response.status_code == 200 and "X-Cache" not in response, response.status_code
+                check(
+                    response.status_code == 200 and "X-Cache" not in response,
+                    f"search for {query!r}: HTTP 200, not from the page cache",
+                    response.status_code,
+                )
                 return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
 
             first = one()[0]
@@ -224,7 +241,7 @@ def proxy_evidence(tag):
         username = f"walk-proxied-{tag}"
         forget_attempts(username)
 
-        def attempt(visitor, password="wrong-password-0"):
+        def attempt(visitor, password="wrong-password-0"):  # noqa: S107 (a deliberately wrong password)
             client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"{visitor}, 10.0.1.7", HTTP_HOST="127.0.0.1")
             return client.post("/admin/login/", {"username": username, "password": password}).status_code
 
@@ -235,18 +252,25 @@ def proxy_evidence(tag):
         lines.append(f"visitor A, a 6th try: HTTP {sixth} (429 = locked out)")
         other = attempt("203.0.113.6")
         lines.append(
-            f"visitor B (203.0.113.6), same username, same proxies: HTTP {other} (200 = the sign-in form again, not locked out)"
+            f"visitor B (203.0.113.6), same username, same proxies: HTTP {other} (200 = the sign-in form again, not "
+            "locked out)"
         )
         lines.append(f"axes records: {axes_attempts(username)}")
-        assert statuses == [200] * 4 + [429] and sixth == 429 and other == 200, (statuses, sixth, other)
+        check(
+            statuses == [200] * 4 + [429] and sixth == 429 and other == 200,
+            "through the proxies: visitor A locked out at the 5th failure (429), visitor B not",
+            statuses,
+            sixth,
+            other,
+        )
         forget_attempts(username)
     expected = {"198.51.100.20": 2, "203.0.113.5": 3, "203.0.113.6": 1}
     counted = {}
-    for label, remote, forwarded in cases:
+    for _label, remote, forwarded in cases:
         with override_settings(TRUSTED_PROXIES=proxies):
             address = client_ip(factory.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded))
         counted[address] = counted.get(address, 0) + 1
-    assert counted == expected, counted
+    check(counted == expected, f"the requests counted as coming from {expected}", counted)
     return "\n".join(lines) + "\n"
 
 
@@ -433,7 +457,11 @@ def forged_header_evidence(walk, env, tag):
     )
     lines.append(f"django-axes recorded: {recorded}")
     lines.append("  -> both counted as the same REMOTE_ADDR (127.0.0.1), not as two visitors with the forged addresses")
-    assert recorded == [{"ip_address": "127.0.0.1", "failures": 2}], recorded
+    check(
+        recorded == [{"ip_address": "127.0.0.1", "failures": 2}],
+        "both forged sign-ins counted against the connecting address, 127.0.0.1",
+        recorded,
+    )
     more = [attempt(f"192.0.2.{n}") for n in range(3)]
     locked = attempt("192.0.2.200")
     lines.append("")
@@ -441,15 +469,19 @@ def forged_header_evidence(walk, env, tag):
         f"three more wrong passwords, each with a new forged address: HTTP {more} (the 5th failure locks: 429)"
     )
     lines.append(
-        f"a 6th try, forging yet another address (192.0.2.200): HTTP {locked} (429 = locked out; forging does not escape it)"
+        f"a 6th try, forging yet another address (192.0.2.200): HTTP {locked} (429 = locked out; forging does not "
+        "escape it)"
     )
     other = attempt("203.0.113.7", source="127.0.0.2")
     lines.append(
-        f"the same username from a real second address (connecting from 127.0.0.2): HTTP {other} (200 = the form again, not locked out)"
+        f"the same username from a real second address (connecting from 127.0.0.2): HTTP {other} (200 = the form "
+        "again, not locked out)"
     )
     recorded = django_call(env, "scripts.walkthrough:axes_attempts", username)
     lines.append(f"django-axes recorded: {recorded}")
-    assert (first, second, more, locked, other) == (200, 200, [200, 200, 429], 429, 200), (
+    check(
+        (first, second, more, locked, other) == (200, 200, [200, 200, 429], 429, 200),
+        "forged addresses locked out together at the 5th failure, a real second address not",
         first,
         second,
         more,
@@ -483,7 +515,12 @@ def production_refusal():
         check=False,
     )
     last = (result.stderr.strip().splitlines() or [""])[-1]
-    assert result.returncode != 0 and "WAGTAILADMIN_BASE_URL" in last, (result.returncode, last)
+    check(
+        result.returncode != 0 and "WAGTAILADMIN_BASE_URL" in last,
+        "production `manage.py check` to fail, naming WAGTAILADMIN_BASE_URL",
+        result.returncode,
+        last,
+    )
     return (
         "$ DJANGO_SETTINGS_MODULE=dei_portal.settings.production SECRET_KEY=… ALLOWED_HOSTS=dei.example.edu "
         "DATABASE_URL=postgres://… manage.py check   # WAGTAILADMIN_BASE_URL unset\n"
@@ -594,14 +631,16 @@ def walk_through(walk, ids, mailbox, tag, env):
     gap = guide_panel.locator("dt").first.bounding_box()["x"] - guide_panel.bounding_box()["x"]
     if gap < 8:
         walk.finding(
-            f"02-dashboard-editor-guide-link.png: in the dashboard's “Roles and the editor guide” panel the role names and "
-            f"sentences start {gap:.0f} px from the panel's left border (flush against it), while its heading and the other "
-            "dashboard panels (“Awaiting your review”) are indented. Expected the panel's usual inner padding."
+            "02-dashboard-editor-guide-link.png: in the dashboard's “Roles and the editor guide” panel the role names "
+            f"and sentences start {gap:.0f} px from the panel's left border (flush against it), while its heading and "
+            "the other dashboard panels (“Awaiting your review”) are indented. Expected the panel's usual inner "
+            "padding."
         )
     walk.shot(
         admin,
         "02-dashboard-editor-guide-link",
-        "the dashboard's “Roles and the editor guide” panel: one line per role (Publisher: “without a second person”), a link to the guide; “Editor guide” in the menu",
+        "the dashboard's “Roles and the editor guide” panel: one line per role (Publisher: “without a second "
+        "person”), a link to the guide; “Editor guide” in the menu",
     )
     guide_panel.get_by_role("link", name="Read the editor guide").click()
     admin.wait_for_url(re.compile(re.escape(walk.url("/admin/guide/"))))
@@ -610,14 +649,16 @@ def walk_through(walk, ids, mailbox, tag, env):
         expect(table.get_by_role("columnheader", name=heading)).to_be_visible()
     expect(table).to_contain_text("own unpublished")
     cell_style = table.locator("td").first.evaluate(
-        "td => { const s = getComputedStyle(td); return [s.paddingLeft, s.paddingRight, s.borderBottomStyle, s.borderBottomWidth]; }"
+        "td => { const s = getComputedStyle(td); return [s.paddingLeft, s.paddingRight, s.borderBottomStyle, "
+        "s.borderBottomWidth]; }"
     )
     padding = max(float(cell_style[0].removesuffix("px")), float(cell_style[1].removesuffix("px")))
     if padding <= 2 and (cell_style[2] == "none" or cell_style[3] == "0px"):
         walk.finding(
-            f"03-editor-guide-role-table.png: the editor guide's role table in the admin has {padding:g} px of cell padding and no rules "
-            "between rows, so neighbouring cells run together (“Site administratorsno”, “submit for reviewown unpublished”) "
-            "and 24 rows of yes/no are hard to follow. Expected the admin's table styling (padding, row lines)."
+            f"03-editor-guide-role-table.png: the editor guide's role table in the admin has {padding:g} px of cell "
+            "padding and no rules between rows, so neighbouring cells run together (“Site administratorsno”, “submit "
+            "for reviewown unpublished”) and 24 rows of yes/no are hard to follow. Expected the admin's table styling "
+            "(padding, row lines)."
         )
     walk.shot(
         admin,
@@ -655,7 +696,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         admin,
         "02-role-descriptions-on-user-form",
-        "the Roles tab: each role with its one-sentence description, Publisher “without a second person”, the superuser switch labelled as not the same as Site administrators",
+        "the Roles tab: each role with its one-sentence description, Publisher “without a second person”, the "
+        "superuser switch labelled as not the same as Site administrators",
     )
     mailbox.mark()
     admin.get_by_role("button", name="Create", exact=True).click()
@@ -682,7 +724,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         admin,
         "02-users-list-role-column",
-        "Settings → Users: a Role column (“Editor”, “Moderator”, “Superuser (every permission)”) where Wagtail said “Admin”",
+        "Settings → Users: a Role column (“Editor”, “Moderator”, “Superuser (every permission)”) where Wagtail said "
+        "“Admin”",
     )
 
     # ---- The invitation, followed in the browser (item 1) ----
@@ -690,8 +733,12 @@ def walk_through(walk, ids, mailbox, tag, env):
     found = links(body)
     set_password = next(link for link in found if "/admin/password_reset/confirm/" in link)
     sign_in_link = next(link for link in found if link.rstrip("/").endswith("/admin/login"))
-    assert set_password.startswith(walk.base + "/"), set_password
-    assert sign_in_link.rstrip("/") == walk.url("/admin/login"), sign_in_link
+    check(
+        set_password.startswith(walk.base + "/"),
+        f"the invitation's set-password link to start {walk.base}",
+        set_password,
+    )
+    check(sign_in_link.rstrip("/") == walk.url("/admin/login"), "the invitation's sign-in link", sign_in_link)
     walk.show_email(
         invitation,
         "01-invitation-email-link-port-8123",
@@ -716,7 +763,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         nia,
         "01-editor-signed-in",
-        "the invited Editor signs in with the email's sign-in link and sees the dashboard (no second factor for Editors)",
+        "the invited Editor signs in with the email's sign-in link and sees the dashboard (no second factor for "
+        "Editors)",
     )
     other = walk.page()
     other.goto(set_password)
@@ -733,7 +781,7 @@ def walk_through(walk, ids, mailbox, tag, env):
     forgot.wait_for_load_state()
     reset = mailbox.email_to(editor_email)
     reset_link = next(link for link in links(plain_body(reset)) if "/password_reset/confirm/" in link)
-    assert reset_link.startswith(walk.base + "/"), reset_link
+    check(reset_link.startswith(walk.base + "/"), f"the password reset link to start {walk.base}", reset_link)
     forgot.goto(reset_link)
     expect(forgot.get_by_label(required("New password"))).to_be_visible()
     walk.show_email(
@@ -757,7 +805,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         nia,
         "03-editor-cannot-delete-image-in-use",
-        "an Editor opening Delete on an image a live page uses: why not (“only a Moderator or Publisher can delete it”), where it is used, no “Yes, delete”",
+        "an Editor opening Delete on an image a live page uses: why not (“only a Moderator or Publisher can delete "
+        "it”), where it is used, no “Yes, delete”",
     )
 
     # Changing that image's description (it would show on the live page at once, unreviewed).
@@ -766,8 +815,11 @@ def walk_through(walk, ids, mailbox, tag, env):
     nia.get_by_role("textbox", name=required("Description")).fill("Changed by an Editor, unreviewed")
     nia.locator("footer").get_by_role("button", name="Save").click()
     nia.wait_for_load_state()
-    assert (
-        django_call(env, "scripts.walkthrough:image_description", ids["image_pk"]) != "Changed by an Editor, unreviewed"
+    description = django_call(env, "scripts.walkthrough:image_description", ids["image_pk"])
+    check(
+        description != "Changed by an Editor, unreviewed",
+        "an Editor's change to a used image's description not saved",
+        description,
     )
     explained = nia.get_by_text("so only a Moderator or Publisher can change it").count() > 0
     walk.shot(
@@ -782,11 +834,11 @@ def walk_through(walk, ids, mailbox, tag, env):
     )
     if not explained:
         walk.finding(
-            "03-editor-cannot-change-image-in-use.png: an Editor who edits an in-use image's description (or title, or file) "
-            "and presses Save is sent to the dashboard with only “Sorry, you do not have permission to access this area.”; "
-            "the edit is lost and nothing says why. The edit page offered the form and a Save button. Expected: the form again "
-            "with the reason the delete page gives (“… is used on the site (1 use), so only a Moderator or Publisher can change it …”), "
-            "or a read-only form saying so before typing."
+            "03-editor-cannot-change-image-in-use.png: an Editor who edits an in-use image's description (or title, "
+            "or file) and presses Save is sent to the dashboard with only “Sorry, you do not have permission to "
+            "access this area.”; the edit is lost and nothing says why. The edit page offered the form and a Save "
+            "button. Expected: the form again with the reason the delete page gives (“… is used on the site (1 use), "
+            "so only a Moderator or Publisher can change it …”), or a read-only form saying so before typing."
         )
 
     nia.goto(walk.url(f"/admin/pages/{ids['offices_pk']}/"))
@@ -798,7 +850,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         nia,
         "03-editor-no-delete-for-others-pages",
-        f"an Editor's “⋯” menu on a live page someone else owns (“{ids['faculty_affairs_title']}”): Edit, View live, Copy, History; no Delete",
+        f"an Editor's “⋯” menu on a live page someone else owns (“{ids['faculty_affairs_title']}”): Edit, View live, "
+        "Copy, History; no Delete",
     )
 
     nia.goto(walk.url("/admin/snippets/"))
@@ -810,7 +863,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         nia,
         "03-taxonomy-read-only-for-editor",
-        "Snippets → Audiences for an Editor: a read-only list that says only Moderators and Publishers change audiences (they show on the public site at once); no Add, no edit links",
+        "Snippets → Audiences for an Editor: a read-only list that says only Moderators and Publishers change "
+        "audiences (they show on the public site at once); no Add, no edit links",
     )
 
     # The public site as the Editor sees it, signed in (item 6).
@@ -822,7 +876,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         nia,
         "06-audience-names-as-written",
-        "the public offices page: audience headings as editors wrote them (“For the whole School of Medicine community”, “… the MD program”), not lower-cased",
+        "the public offices page: audience headings as editors wrote them (“For the whole School of Medicine "
+        "community”, “… the MD program”), not lower-cased",
     )
     nia.goto(walk.url(f"{ids['faculty_affairs_url']}"))
     expect(nia.get_by_role("main")).to_contain_text(f"Audience: {ids['faculty_affairs_audience']}")
@@ -834,7 +889,7 @@ def walk_through(walk, ids, mailbox, tag, env):
     )
     count = nia.locator("wagtail-userbar [data-content-checker-count]").first.text_content().strip()
     issues = nia.locator("wagtail-userbar [data-content-checker-name]").all_text_contents()
-    assert count == "0", (count, issues)
+    check(count == "0", "no issues in the userbar's content checks", count, issues)
     nia.locator("wagtail-userbar").get_by_role("button", name="View quick actions").click()
     checks = nia.locator("wagtail-userbar").get_by_role("menuitem", name=re.compile("Checks", re.IGNORECASE)).first
     expect(checks).to_be_visible()
@@ -846,14 +901,18 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         nia,
         "06-userbar-checker-nothing-on-site-chrome",
-        "the home page for a signed-in Editor, the userbar's Checks panel open: “Issues found 0” (the skip link and the site's own chrome give the checker nothing)",
+        "the home page for a signed-in Editor, the userbar's Checks panel open: “Issues found 0” (the skip link and "
+        "the site's own chrome give the checker nothing)",
         full_page=False,
     )
 
     # A notice: why there is no Publish button, character counts, "Link URL" (item 6).
     nia.goto(walk.url("/admin/snippets/announcements/sitenotice/add/"))
     expect(nia.locator("html[data-edits-watched]")).to_be_attached()
-    help_text = "Notices go live only after a Moderator or Publisher approves them, which is why there is no Publish button for you."
+    help_text = (
+        "Notices go live only after a Moderator or Publisher approves them, which is why there is no Publish button "
+        "for you."
+    )
     expect(nia.locator("main")).to_contain_text(help_text)
     expect(nia.locator("main")).to_contain_text(f"choose “Submit to {WORKFLOW}” from the menu beside “Save draft”")
     footer = nia.locator("footer")
@@ -863,7 +922,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         nia,
         "06-notice-form-why-no-publish",
-        "a new site-wide notice as an Editor: “…which is why there is no Publish button for you. Save a draft, then choose “Submit to Moderators approval” …”; the field is labelled “Link URL”",
+        "a new site-wide notice as an Editor: “…which is why there is no Publish button for you. Save a draft, then "
+        "choose “Submit to Moderators approval” …”; the field is labelled “Link URL”",
     )
     nia.locator("#id_heading").fill("Campus closed")
     nia.locator("#id_text").fill("Campus is closed today.")
@@ -887,19 +947,22 @@ def walk_through(walk, ids, mailbox, tag, env):
         ]
     )
     expect(nia.locator("main")).to_contain_text(
-        "This file’s contents are not a PDF file, although its name ends in .pdf (it looks like an HTML page). Upload the original file, or save it again as PDF."
+        "This file’s contents are not a PDF file, although its name ends in .pdf (it looks like an HTML page). Upload "
+        "the original file, or save it again as PDF."
     )
     walk.shot(
         nia,
         "06-file-content-mismatch-document",
-        "uploading “poster.pdf” that is really an HTML page: “This file’s contents are not a PDF file, although its name ends in .pdf (it looks like an HTML page) …”",
+        "uploading “poster.pdf” that is really an HTML page: “This file’s contents are not a PDF file, although its "
+        "name ends in .pdf (it looks like an HTML page) …”",
     )
     nia.goto(walk.url("/admin/images/multiple/add/"))
     nia.locator("input[type=file]").first.set_input_files(
         files=[{"name": "photo.png", "mimeType": "image/png", "buffer": b"\xff\xd8\xff\xe0" + bytes(200)}]
     )
     expect(nia.locator("main")).to_contain_text(
-        "This file’s contents are not a PNG file, although its name ends in .png (it looks like a JPEG image). Upload the original file, or save it again as PNG."
+        "This file’s contents are not a PNG file, although its name ends in .png (it looks like a JPEG image). Upload "
+        "the original file, or save it again as PNG."
     )
     walk.shot(
         nia,
@@ -936,7 +999,11 @@ def walk_through(walk, ids, mailbox, tag, env):
     expect(messages(nia)).to_contain_text(f"Page '{title}' created and submitted for moderation.")
     submitted = mailbox.email_to(moderator_email)
     review_links = links(plain_body(submitted))
-    assert review_links and all(link.startswith(walk.base + "/") for link in review_links), review_links
+    check(
+        review_links and all(link.startswith(walk.base + "/") for link in review_links),
+        f"the review email's links, all starting {walk.base}",
+        review_links,
+    )
     walk.show_email(
         submitted,
         "01-review-email-links-port-8123",
@@ -954,7 +1021,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         visitor,
         "06-util-login-lands-on-home",
-        "signing in on /_util/login/ (the private pages' sign-in) without a `next`: the home page, not a 404 at /accounts/profile/",
+        "signing in on /_util/login/ (the private pages' sign-in) without a `next`: the home page, not a 404 at "
+        "/accounts/profile/",
     )
     visitor.context.close()
     walk.contexts.remove(visitor.context)
@@ -964,7 +1032,7 @@ def walk_through(walk, ids, mailbox, tag, env):
     sign_in(mo, walk, moderator, PASSWORD, "/admin-2fa/setup/")
     mo_key = set_up_authenticator(mo, walk)
     mo_codes = [code.strip() for code in mo.locator("#two-factor-backup-codes li").all_inner_texts()]
-    assert len(mo_codes) == 10, mo_codes
+    check(len(mo_codes) == 10, "ten backup codes", mo_codes)
     mo.get_by_role("link", name="I have stored my backup codes, continue").click()
     mo.wait_for_url(walk.url("/admin/"))
     review = mo.get_by_role("region", name="Awaiting your review")
@@ -980,7 +1048,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         mo,
         "06-dashboard-approve-confirms",
-        f"a Moderator's dashboard, “Approve” under “Awaiting your review”: a dialog “Approve and publish '{title}'?”, “It goes live on the site as soon as you approve.”, an optional comment",
+        f"a Moderator's dashboard, “Approve” under “Awaiting your review”: a dialog “Approve and publish '{title}'?”, "
+        "“It goes live on the site as soon as you approve.”, an optional comment",
     )
     mailbox.mark()
     with mo.expect_navigation(url=walk.url("/admin/")):
@@ -996,10 +1065,15 @@ def walk_through(walk, ids, mailbox, tag, env):
     )
     approved = mailbox.email_to(editor_email, "approved")
     approved_body = plain_body(approved)
-    assert comment in approved_body, approved_body
+    check(comment in approved_body, f"the approval email to quote the comment {comment!r}", approved_body)
     page_links = [link for link in links(approved_body) if "/announcements/" in link]
-    assert page_links and page_links[0].startswith(walk.base + "/announcements/"), links(approved_body)
-    assert fetch(walk.base, page_links[0].removeprefix(walk.base)).status == 200
+    check(
+        page_links and page_links[0].startswith(walk.base + "/announcements/"),
+        f"the approval email to link the page under {walk.base}/announcements/",
+        links(approved_body),
+    )
+    status = fetch(walk.base, page_links[0].removeprefix(walk.base)).status
+    check(status == 200, "the approved page to answer 200", page_links[0], status)
     walk.show_email(
         approved,
         "06-approval-email-with-comment",
@@ -1052,7 +1126,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         admin,
         "04-admin-resets-authenticator",
-        f"Settings → Users → “⋯” → Reset two-factor for {moderator}: what a reset does, “First check who is asking”, “Yes, reset two-factor authentication”",
+        f"Settings → Users → “⋯” → Reset two-factor for {moderator}: what a reset does, “First check who is asking”, "
+        "“Yes, reset two-factor authentication”",
     )
     admin.get_by_role("button", name="Yes, reset two-factor authentication").click()
     admin.wait_for_url(walk.url("/admin/users/"))
@@ -1068,7 +1143,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         admin,
         "04-reset-in-site-history",
-        "Reports → Site history: “Two-factor authentication reset: authenticator and backup codes removed, signed out everywhere” for the moderator, by admin (and “Signed in with a backup code” before it)",
+        "Reports → Site history: “Two-factor authentication reset: authenticator and backup codes removed, signed out "
+        "everywhere” for the moderator, by admin (and “Signed in with a backup code” before it)",
     )
     admin.goto(walk.url(f"/admin/two-factor/reset/{ids['admin_pk']}/"))
     expect(admin.locator("main")).to_contain_text("You cannot reset your own two-factor authentication")
@@ -1076,7 +1152,8 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         admin,
         "04-cannot-reset-own-two-factor",
-        "the only administrator opening a reset of their own two-factor: refused, with the way to recover instead (a backup code, or another administrator)",
+        "the only administrator opening a reset of their own two-factor: refused, with the way to recover instead (a "
+        "backup code, or another administrator)",
     )
 
     # The phone's session is over; the next sign-in sets up a new app.
@@ -1143,14 +1220,16 @@ def walk_through(walk, ids, mailbox, tag, env):
         walk.shot(
             mo,
             "05-schedule-to-publish-conflict",
-            "“Schedule to publish” right after “Save schedule”, one person in one window: “You saved a new version in another window”",
+            "“Schedule to publish” right after “Save schedule”, one person in one window: “You saved a new version in "
+            "another window”",
         )
         walk.finding(
-            "05-schedule-to-publish-conflict.png: after “Save schedule” and then “Schedule to publish” (one Moderator, one "
-            "window) the editor said “You saved a new version in another window”. The server log shows an autosave POST that "
-            "finished after the schedule's own save (POST …/edit/ 302, then POST …/edit/ 200 or 400 a second later): autosave "
-            "fired as the dialog was saved, its revision landed after the save's, and the reloaded editor took it for another "
-            "window's. Expected: autosave paused while the form is being submitted, and no conflict for a single editor."
+            "05-schedule-to-publish-conflict.png: after “Save schedule” and then “Schedule to publish” (one "
+            "Moderator, one window) the editor said “You saved a new version in another window”. The server log shows "
+            "an autosave POST that finished after the schedule's own save (POST …/edit/ 302, then POST …/edit/ 200 or "
+            "400 a second later): autosave fired as the dialog was saved, its revision landed after the save's, and "
+            "the reloaded editor took it for another window's. Expected: autosave paused while the form is being "
+            "submitted, and no conflict for a single editor."
         )
         with mo.expect_navigation(url=listing):
             conflict.get_by_role("button", name="Schedule to publish").click()
@@ -1167,13 +1246,15 @@ def walk_through(walk, ids, mailbox, tag, env):
     walk.shot(
         mo,
         "05-scheduled-page-status",
-        f"the scheduled page in the editor: status panel “Go-live: {shown}”, “Locked by schedule”; the banner says “{banner_text.removesuffix(' Cancel scheduled publish')}”",
+        f"the scheduled page in the editor: status panel “Go-live: {shown}”, “Locked by schedule”; the banner says "
+        f"“{banner_text.removesuffix(' Cancel scheduled publish')}”",
     )
     if "Central Time" not in banner_text:
         walk.finding(
-            f"05-scheduled-page-status.png: the page editor's banner for a scheduled page reads “{banner_text.removesuffix(' Cancel scheduled publish')}” "
-            f"(Wagtail's own format, no zone), while the status panel beside it, the dialog and the listing say “{shown}”. "
-            "Expected the one way of writing a schedule, with the zone named, in the banner too."
+            "05-scheduled-page-status.png: the page editor's banner for a scheduled page reads "
+            f"“{banner_text.removesuffix(' Cancel scheduled publish')}” (Wagtail's own format, no zone), while the "
+            f"status panel beside it, the dialog and the listing say “{shown}”. Expected the one way of writing a "
+            "schedule, with the zone named, in the banner too."
         )
     mo.goto(walk.url(f"/admin/pages/{ids['home_pk']}/"))
     row = mo.get_by_role("row").filter(has=mo.get_by_role("link", name=ids["accessibility_title"], exact=True))
@@ -1202,16 +1283,19 @@ def walk_through(walk, ids, mailbox, tag, env):
         go_live.click()
         go_live.fill(typed)
         dialog.get_by_role("heading", name="Set publishing schedule").click()
-    assert autosaved.value.json()["success"], "autosave should have saved the rest of the form"
+    saved = autosaved.value.json()
+    check(saved["success"], "autosave to have saved the rest of the form", saved)
     mo.reload()
     expect(mo.locator("html[data-edits-watched]")).to_be_attached()
     open_status(mo)
     expect(mo.get_by_text("No publishing schedule set")).to_be_visible()
-    assert django_call(env, "scripts.walkthrough:schedule_of", ids["contact_pk"]) == [None, None, False]
+    schedule = django_call(env, "scripts.walkthrough:schedule_of", ids["contact_pk"])
+    check(schedule == [None, None, False], "no publishing schedule kept on the page", schedule)
     walk.shot(
         mo,
         "05-unsaved-schedule-not-kept",
-        "a go-live typed in the dialog, autosave run, page left without “Save schedule”: back on the page, “No publishing schedule set”",
+        "a go-live typed in the dialog, autosave run, page left without “Save schedule”: back on the page, “No "
+        "publishing schedule set”",
     )
 
     # ---- Typo-tolerant search on SQLite (item 7) ----
@@ -1273,18 +1357,21 @@ def walk_through(walk, ids, mailbox, tag, env):
     )
     if slowest_cpu > 50:
         walk.finding(
-            f"07-search-timings.txt: a typo search takes a median {slowest_cpu:.1f} ms of CPU per request, above the 50 ms the issue asks for"
+            f"07-search-timings.txt: a typo search takes a median {slowest_cpu:.1f} ms of CPU per request, above the "
+            "50 ms the issue asks for"
         )
 
     # ---- Trusted proxies (item 8): not visible in a browser; the evidence as text ----
     walk.note(
         "08-trusted-proxies-direct-to-app",
-        "two (and more) forged X-Forwarded-For requests straight to make run's app count as one REMOTE_ADDR; forging does not escape the lockout; a second real address is not locked out",
+        "two (and more) forged X-Forwarded-For requests straight to make run's app count as one REMOTE_ADDR; forging "
+        "does not escape the lockout; a second real address is not locked out",
         forged_header_evidence(walk, env, tag),
     )
     walk.note(
         "08-trusted-proxies-through-proxies",
-        "with TRUSTED_PROXIES (Django's test client, settings overridden): who the lockout counts for each request, and two visitors behind the same load balancer → Varnish chain told apart",
+        "with TRUSTED_PROXIES (Django's test client, settings overridden): who the lockout counts for each request, "
+        "and two visitors behind the same load balancer → Varnish chain told apart",
         django_call(env, "scripts.walkthrough:proxy_evidence", tag, timeout=300),
     )
 
@@ -1301,7 +1388,7 @@ def walk_through(walk, ids, mailbox, tag, env):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
-    parser.add_argument("--out", default="/tmp/walkthrough")
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "walkthrough"))
     parser.add_argument("--server-log", help="the file the server's stdout goes to (found in /proc when omitted)")
     args = parser.parse_args(argv)
 
