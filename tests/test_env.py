@@ -126,7 +126,7 @@ def gunicorn_config(**environ):
     """The gunicorn configuration as gunicorn reads it (a file run by path, from another folder)."""
     code = (
         "import json, runpy, sys; g = runpy.run_path(sys.argv[1]);"
-        "names = ('bind', 'workers', 'accesslog', 'control_socket_disable', 'max_requests');"
+        "names = ('bind', 'workers', 'accesslog', 'control_socket_disable', 'max_requests', 'preload_app');"
         "print(json.dumps({n: g.get(n) for n in names}))"
     )
     env = {
@@ -151,7 +151,8 @@ def test_the_gunicorn_configuration_reads_the_environment_through_the_helper():
             "workers": 2,
             "accesslog": "-",
             "control_socket_disable": None,
-            "max_requests": 1000,
+            "max_requests": 0,
+            "preload_app": True,
         },
     )
     code, config = gunicorn_config(
@@ -159,8 +160,10 @@ def test_the_gunicorn_configuration_reads_the_environment_through_the_helper():
         WEB_CONCURRENCY="4",
         GUNICORN_ACCESS_LOG="OFF",
         GUNICORN_CONTROL_SOCKET="no",
+        GUNICORN_PRELOAD="off",
     )
     assert code == 0
+    assert config["preload_app"] is False
     assert config["bind"] == ["127.0.0.1:9001", "10.0.0.5:9001"] and config["workers"] == 4
     assert config["accesslog"] is None and config["control_socket_disable"] is True
 
