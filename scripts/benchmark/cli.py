@@ -44,15 +44,15 @@ def parse_args(argv, description=None):
     )
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument(
-        "--warmup", type=int, default=3, help="warm-up rounds per URL, each one request per worker at once (default 3)"
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: the shipped configuration's, WEB_CONCURRENCY or 2); "
+        "given, it is a deviation the report prints",
     )
     parser.add_argument(
-        "--recycle",
-        action="store_true",
-        help="keep gunicorn's max_requests worker recycling on (off by default, so memory "
-        "before and after is of the same workers)",
+        "--warmup", type=int, default=3, help="warm-up rounds per URL, each one request per worker at once (default 3)"
     )
     parser.add_argument("--json", type=Path, help="where to write the JSON (default bench-results/bench-<time>.json)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target fails")
@@ -61,7 +61,12 @@ def parse_args(argv, description=None):
     if args.quick:
         args.seconds = min(args.seconds, 3)
         args.warmup = min(args.warmup, 1)
-    if args.seconds < 1 or args.scale < 0 or args.workers < 1 or args.connections < args.threads:
+    if (
+        args.seconds < 1
+        or args.scale < 0
+        or (args.workers is not None and args.workers < 1)
+        or args.connections < args.threads
+    ):
         parser.error("need --seconds ≥ 1, --scale ≥ 0, --workers ≥ 1, --connections ≥ --threads")
     return args
 
@@ -96,7 +101,7 @@ def main(argv, description=None):
         site.cleanup()  # also after Ctrl-C or a plain kill
 
     targets = evaluate(results, args)
-    print_report(facts, discovered, site.database.vendor_label, args, results, targets)
+    print_report(facts, discovered, site.database.vendor_label, args, results, targets, site.server_facts())
     output = args.json or ROOT / "bench-results" / f"bench-{started_at:%Y%m%d-%H%M%S}.json"
     write_json(
         output,
@@ -107,6 +112,7 @@ def main(argv, description=None):
         load_seconds=site.load_seconds,
         results=results,
         targets=targets,
+        server=site.server_facts(),
     )
     failed = [target for target in targets if not target["passed"]]
     log(f"\n{len(targets) - len(failed)} of {len(targets)} targets passed. JSON: {output}")

@@ -1,6 +1,6 @@
 """One configuration under load: every URL's status, a warm-up, one request per URL for its
-query count and size, wrk on each URL (the static file first and last), worker memory, and the
-optional long run on a mix of URLs."""
+query count and size, wrk on each URL (the static file first and last), worker memory, the
+workers that booted while it ran, and the optional long run on a mix of URLs."""
 
 import os
 import re
@@ -86,10 +86,47 @@ def memory_snapshot(site):
     return {str(pid): rss_kib(pid) for pid in site.workers()}
 
 
+class WorkerWatch:
+    """Which worker processes the master has, sampled every `interval` seconds in a thread from
+    the moment the server answers: `booted(start, end)` are the workers first seen in that time
+    window (each one a worker that gunicorn forked: a recycle, a crash, a timeout). A worker
+    that lives less than `interval` could be missed; gunicorn's "Booting worker" log lines
+    are counted too (`log_boots`), as a cross-check."""
+
+    def __init__(self, site, interval=0.05):
+        self.site = site
+        self.interval = interval
+        self.initial = set(site.workers())
+        self.first_seen = {}
+        self.log_offset = len(site.log_text())
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for pid in self.site.workers():
+                if pid not in self.initial:
+                    self.first_seen.setdefault(pid, now)
+            self._stop.wait(self.interval)
+
+    def booted(self, start=float("-inf"), end=float("inf")):
+        return sorted(pid for pid, seen in self.first_seen.items() if start <= seen <= end)
+
+    def log_boots(self):
+        return self.site.log_text()[self.log_offset :].count("Booting worker with pid")
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
 def run_configuration(site, page_cache, urls, mix, args):
     """gunicorn with PAGE_CACHE=`page_cache`, every URL measured; the configuration's result."""
-    log(f"\n=== PAGE_CACHE={page_cache}: starting gunicorn ({args.workers} sync workers) …")
+    log(f"\n=== PAGE_CACHE={page_cache}: starting gunicorn ({args.workers} workers, shipped configuration) …")
     site.start(page_cache)
+    watch = WorkerWatch(site)
     result = {
         "page_cache": page_cache,
         "load_average_before": [round(value, 2) for value in os.getloadavg()],
@@ -103,17 +140,23 @@ def run_configuration(site, page_cache, urls, mix, args):
         warm_up(site, urls, checked, args)
         result["memory_kib"]["after_warmup"] = memory_snapshot(site)
         for key, path in urls.items():
-            result["rows"].append(measure(site, key, path, checked[key], urls["static"], args))
+            result["rows"].append(measure(site, key, path, checked[key], urls["static"], args, watch))
         # The static file once more at the end: if the machine got busier or quieter during
         # the run (others at work), the two baselines differ and the report says so.
         if checked["static"] == 200:
+            started = time.monotonic()
             result["static_end"] = wrk(site.url + urls["static"], args.seconds, args)
+            result["static_end_boots"] = watch.booted(started, time.monotonic())
             log(f"  {'static file (again)':<24} {result['static_end']['requests_per_s']:>9.1f} req/s")
         result["memory_kib"]["after_load"] = memory_snapshot(site)
         if args.long:
+            started = time.monotonic()
             result["long_run"] = long_run(site, mix + [urls["static"]], args)
+            result["long_run"]["worker_boots"] = watch.booted(started, time.monotonic())
             result["memory_kib"]["after_long_run"] = memory_snapshot(site)
     finally:
+        watch.stop()
+        result["worker_boots"] = {"pids": watch.booted(), "log_lines": watch.log_boots()}
         site.stop()
         result["server_log"] = site.log_text()[-20000:]
         result["server_errors"] = summarize_log(site.log_text())
@@ -146,8 +189,9 @@ def warm_up(site, urls, checked, args):
     )
 
 
-def measure(site, key, path, status, static_path, args):
-    """One URL: a request alone (time, query count, size), then wrk; its row."""
+def measure(site, key, path, status, static_path, args, watch):
+    """One URL: a request alone (time, query count, size), then wrk; its row, with the workers
+    that booted while wrk ran or its queue drained."""
     row = {"key": key, "label": LABELS[key], "group": GROUPS[key], "url": path, "status": status}
     if status != 200:
         row["error"] = f"status {status}, expected 200"
@@ -161,13 +205,16 @@ def measure(site, key, path, status, static_path, args):
     row["content_encoding"] = response.header("Content-Encoding")
     row["content_type"] = response.header("Content-Type")
     row["load_average_before"] = round(os.getloadavg()[0], 2)
+    started = time.monotonic()
     row["wrk"] = wrk(site.url + path, args.seconds, args)
     row["drain_s"] = round(drain(site.url, static_path, args.workers), 1)
+    row["worker_boots"] = watch.booted(started, time.monotonic())
     errors = wrk_errors(row["wrk"])
     log(
         f"  {LABELS[key]:<24} {row['wrk']['requests_per_s']:>9.1f} req/s"
         f"  p95 {row['wrk']['latency_ms']['p95']:>7.1f} ms"
         + (f"  {errors} errors" if errors else "")
+        + (f"  {len(row['worker_boots'])} worker(s) booted" if row["worker_boots"] else "")
         + (
             f"  (queued requests kept the workers busy {row['drain_s']:.0f} s after the load)"
             if row["drain_s"] >= 1

@@ -53,6 +53,7 @@ ROW_COLUMNS = [
     Column("bytes", ">", 8),
     Column("requests", ">", 8),
     Column("errors", ">", 6),
+    Column("boots", ">", 5),
 ]
 
 
@@ -80,6 +81,7 @@ def print_table(result):
             | {
                 "label": "static file (again)",
                 "wrk": again,
+                "worker_boots": result.get("static_end_boots", []),
                 "ratio_to_static": again["requests_per_s"] / result["static_requests_per_s"],
             }
         )
@@ -105,6 +107,7 @@ def print_table(result):
                 row["body_bytes"],
                 w["requests"],
                 wrk_errors(w),
+                len(row.get("worker_boots", [])),
             ]
         )
     for line in table(ROW_COLUMNS, cells, rule="line"):
@@ -118,6 +121,12 @@ def print_table(result):
             + (f" → after long run {mib(memory['after_long_run'].get(pid))}" if "after_long_run" in memory else "")
             for pid in memory["after_warmup"]
         )
+    )
+    boots = result.get("worker_boots", {"pids": [], "log_lines": 0})
+    log(
+        f"Worker boots while this configuration ran (0 expected): {len(boots['pids'])}"
+        + (f" (pids {', '.join(map(str, boots['pids']))})" if boots["pids"] else "")
+        + f'; gunicorn\'s log: {boots["log_lines"]} "Booting worker" line(s) after start'
     )
     if result.get("server_errors"):
         log("The server logged (full log tail in the JSON):")
@@ -188,6 +197,12 @@ def evaluate(results, args):
                     f"{ratio:.1%}" if ratio is not None else "not measured",
                 )
     for page_cache, result in results.items():
+        boots = result.get("worker_boots", {"pids": [], "log_lines": 0})
+        add(
+            f"cache {page_cache}: no worker booted during the load (shipped configuration)",
+            not boots["pids"] and not boots["log_lines"],
+            f"{len(boots['pids'])} seen, {boots['log_lines']} in gunicorn's log",
+        )
         memory = result["memory_kib"]
         final = memory.get("after_long_run") or memory["after_load"]
         warm = memory["after_warmup"]
@@ -205,8 +220,7 @@ def evaluate(results, args):
             add(
                 f"cache {page_cache}: worker memory flat over the {stage}",
                 False,
-                f"workers were replaced during the load (pids {', '.join(replaced)})"
-                + (" — --recycle was given" if args.recycle else ""),
+                f"workers were replaced during the load (pids {', '.join(replaced)})",
             )
             continue
         growth = {pid: (final[pid] - warm[pid]) / 1024 for pid in warm if final[pid] and warm[pid]}
@@ -221,7 +235,37 @@ def evaluate(results, args):
     return targets
 
 
-def print_report(facts, discovered, database_label, args, results, targets):
+def describe_configuration(config):
+    """The gunicorn configuration that ran, in a few words."""
+    recycling = (
+        f"max_requests {config['max_requests']} (+ jitter {config['max_requests_jitter']})"
+        if config["max_requests"]
+        else "no max_requests"
+    )
+    rss = f"worker RSS limit {config['max_worker_rss_mb']} MiB" if config.get("max_worker_rss_mb") else "no RSS limit"
+    return (
+        f"{config['workers']} {config['worker_class']} workers × {config['threads']} thread(s), "
+        f"preload {'on' if config['preload_app'] else 'off'}, {recycling}, {rss}, timeout {config['timeout']} s"
+    )
+
+
+def print_server(server):
+    """How gunicorn ran: the shipped configuration as resolved, and every deviation."""
+    log(
+        "gunicorn: dei_portal/operations/gunicorn_conf.py as `make serve` runs it: "
+        + describe_configuration(server["configuration"])
+    )
+    overrides = server["bench_overrides"]
+    log("bench overrides: " + "; ".join(f"{name}={o['value']} ({o['why']})" for name, o in overrides.items()))
+    log("bench overrides (not through GUNICORN_*): " + "; ".join(server["other_deviations"]))
+    inherited = server["inherited_environment"]
+    log(
+        "from the caller's environment (as `make serve` would inherit): "
+        + (", ".join(f"{name}={value}" for name, value in inherited.items()) or "nothing")
+    )
+
+
+def print_report(facts, discovered, database_label, args, results, targets, server):
     """Everything, after the runs: the setting, a table per configuration, the targets."""
     log("\n" + "=" * 100)
     log(
@@ -239,11 +283,8 @@ def print_report(facts, discovered, database_label, args, results, targets):
         f"{' '.join(f'{k}={v}' for k, v in discovered['cache_settings'].items())}; "
         f"REDIS_URL {'set' if os.environ.get('REDIS_URL') else 'not set'}"
     )
-    log(
-        f"Load: wrk {args.threads} threads, {args.connections} connections, {args.seconds} s per URL, "
-        f"127.0.0.1; gunicorn {args.workers} sync workers, "
-        f"{'max_requests recycling on' if args.recycle else 'no worker recycling'}"
-    )
+    log(f"Load: wrk {args.threads} threads, {args.connections} connections, {args.seconds} s per URL, 127.0.0.1")
+    print_server(server)
     for note in discovered["notes"]:
         log(f"Note: {note}")
     for result in results.values():
@@ -262,7 +303,7 @@ def print_report(facts, discovered, database_label, args, results, targets):
         log(f"  {'PASS' if target['passed'] else 'FAIL'}  {target['target']}: {target['detail']}")
 
 
-def write_json(path, *, started_at, facts, args, discovered, load_seconds, results, targets):
+def write_json(path, *, started_at, facts, args, discovered, load_seconds, results, targets, server):
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "started_at": started_at.isoformat(timespec="seconds"),
@@ -274,7 +315,6 @@ def write_json(path, *, started_at, facts, args, discovered, load_seconds, resul
             "wrk_threads": args.threads,
             "wrk_connections": args.connections,
             "gunicorn_workers": args.workers,
-            "worker_recycling": args.recycle,
             "long_run_seconds": args.long,
             "accept_encoding": ACCEPT_ENCODING,
         },
@@ -283,6 +323,7 @@ def write_json(path, *, started_at, facts, args, discovered, load_seconds, resul
             "version": discovered["db_version"],
             "conn_max_age": discovered["db_conn_max_age"],
         },
+        "gunicorn": server,
         "data_load_seconds": round(load_seconds, 1),
         "site": {key: value for key, value in discovered.items() if key not in ("mix",)},
         "configurations": results,

@@ -1,14 +1,24 @@
 """The site under test: a throwaway database, its data, and gunicorn with the production
-config file, started once per page-cache configuration."""
+config file, started once per page-cache configuration.
 
+gunicorn runs as `make serve` runs it: the shipped dei_portal/operations/gunicorn_conf.py with its
+defaults (preloading, recycling policy, workers …) and whatever GUNICORN_* the caller's
+environment sets, as `make serve` would inherit them. The bench changes only what it must
+(`gunicorn_overrides`), and the report prints each of those and the configuration that resulted.
+"""
+
+import json
 import os
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 import time
 import urllib.parse
 
 from scripts.harness import (
+    GUNICORN_CONF,
     HOST,
     Gunicorn,
     HarnessError,
@@ -59,6 +69,75 @@ class BenchDatabase:
             self.server.drop_database(self.name)
 
 
+# What the report shows of the configuration gunicorn resolved (gunicorn's own setting names).
+CONFIG_NAMES = (
+    "workers",
+    "worker_class",
+    "threads",
+    "preload_app",
+    "max_requests",
+    "max_requests_jitter",
+    "max_worker_rss_mb",
+    "timeout",
+    "accesslog",
+    "loglevel",
+)
+# The variables gunicorn_conf.py reads; any the caller's environment sets reach the bench's
+# gunicorn as they would reach `make serve`'s, and the report names them.
+SERVER_VARIABLES = ("WEB_CONCURRENCY", "PORT", "FORWARDED_ALLOW_IPS")
+
+
+def gunicorn_overrides(port, control_socket, workers=None):
+    """What the bench sets for gunicorn, and why: {variable: (value, reason)}. Nothing else of
+    the shipped configuration changes (no recycling, preload or worker-class overrides)."""
+    overrides = {
+        "GUNICORN_BIND": (f"{HOST}:{port}", "a free loopback port of the run's own"),
+        "GUNICORN_CONTROL_SOCKET": (str(control_socket), "a control socket of the run's own"),
+        "GUNICORN_ACCESS_LOG": ("off", "`make serve`'s default too"),
+    }
+    if workers is not None:
+        overrides["WEB_CONCURRENCY"] = (str(workers), "--workers")
+    return overrides
+
+
+# What else differs from `make serve`, not through gunicorn's environment.
+OTHER_DEVIATIONS = (
+    "Django settings scripts.bench_settings (production's, over plain HTTP, plus the X-Query-Count header)",
+    "gunicorn's own log as text lines (as `make serve LOG_FORMAT=text`)",
+)
+
+
+def describe_overrides(overrides):
+    """One line for the report: "GUNICORN_BIND=127.0.0.1:5000 (a free loopback port …); …"."""
+    return "; ".join(f"{name}={value} ({reason})" for name, (value, reason) in overrides.items())
+
+
+def inherited_server_environment(overrides, environ=None):
+    """The GUNICORN_* (and WEB_CONCURRENCY …) values the caller's environment passes on to
+    gunicorn, as it would to `make serve`, minus those the bench overrides."""
+    environ = os.environ if environ is None else environ
+    return {
+        name: value
+        for name, value in sorted(environ.items())
+        if (name.startswith("GUNICORN_") or name in SERVER_VARIABLES) and name not in overrides
+    }
+
+
+def resolved_configuration(env):
+    """The configuration gunicorn will run with `env`: the config file executed in a child
+    process with that environment (as gunicorn executes it), {name: value} of CONFIG_NAMES."""
+    code = (
+        "import json, runpy, sys; g = runpy.run_path(sys.argv[1]);"
+        f"print(json.dumps({{n: g.get(n) for n in {CONFIG_NAMES!r}}}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(GUNICORN_CONF)], env=env, capture_output=True, text=True, timeout=60
+    )
+    if done.returncode != 0:
+        raise HarnessError(f"{GUNICORN_CONF} refused this environment:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
 class BenchSite:
     """Everything one bench run serves from: a temporary directory (static, media, logs), the
     database, a port, and the gunicorn of the configuration being measured."""
@@ -75,6 +154,9 @@ class BenchSite:
         self.cache_prefix = f"dei-bench-{secrets.token_hex(4)}"
         self.server = None
         self.load_seconds = 0.0
+        self.overrides = gunicorn_overrides(self.port, self.workdir / "gunicorn.ctl", workers=args.workers)
+        self.inherited = inherited_server_environment(self.overrides)
+        self.gunicorn = None  # the configuration gunicorn resolves (prepare)
 
     def env(self, page_cache="on"):
         return django_env(
@@ -90,23 +172,29 @@ class BenchSite:
             # With local-memory caches the content generation is this file's mtime: one of the
             # bench's own, so no other site on the machine invalidates (or shares) its cache.
             PAGE_CACHE_STAMP_FILE=self.workdir / "cache-generation",
-            # gunicorn (dei_portal/operations/gunicorn_conf.py): loopback only, N sync workers, no access
-            # log; no recycling unless --recycle, so memory before and after is of the same workers.
-            GUNICORN_BIND=f"{HOST}:{self.port}",
-            WEB_CONCURRENCY=self.args.workers,
-            GUNICORN_THREADS="1",
-            GUNICORN_ACCESS_LOG="off",
-            GUNICORN_LOG_LEVEL="warning",
-            GUNICORN_MAX_REQUESTS=os.environ.get("GUNICORN_MAX_REQUESTS", "1000") if self.args.recycle else "0",
-            GUNICORN_CONTROL_SOCKET=self.workdir / "gunicorn.ctl",
+            # gunicorn (dei_portal/operations/gunicorn_conf.py) as shipped, but for these.
+            **{name: value for name, (value, _) in self.overrides.items()},
         )
 
     def manage(self, *args):
         return manage(self.env(), *args)
 
+    def server_facts(self):
+        """How gunicorn ran, for the report and the JSON: the resolved configuration, the bench's
+        overrides, what the caller's environment passed on, the other deviations."""
+        return {
+            "configuration": self.gunicorn,
+            "bench_overrides": {name: {"value": value, "why": why} for name, (value, why) in self.overrides.items()},
+            "inherited_environment": self.inherited,
+            "other_deviations": list(OTHER_DEVIATIONS),
+        }
+
     def prepare(self):
         """Database, data, static files; then the URLs to measure (discover.py, inside Django)."""
         args = self.args
+        self.gunicorn = resolved_configuration(self.env())
+        # The rest of the bench (warm-up rounds, draining) needs the number of workers.
+        args.workers = self.gunicorn["workers"]
         self.database.create()
         log(f"Database: {self.database.vendor_label}")
         started = time.monotonic()
