@@ -4,19 +4,28 @@
 tests/test_settings.py's. This file tests what an operator and a load balancer rely on.)
 """
 
+import argparse
+import concurrent.futures
 import io
 import json
 import logging
 import os
 import re
+import runpy
+import secrets
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 from unittest import mock
 
+import psycopg2
 import pytest
+import redis
 from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -25,6 +34,10 @@ from django.test import Client, override_settings
 from dei_portal.core import cache as page_cache
 from dei_portal.operations.logging_json import JsonFormatter
 from dei_portal.operations.request_id import RequestIdFilter, RequestIdMiddleware
+from scripts.benchmark.cli import parse_args as bench_parse_args
+from scripts.benchmark.report import print_server
+from scripts.benchmark.server import BenchSite, resolved_configuration
+from scripts.harness import Server, alive, children, fetch, free_port, try_fetch, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
@@ -367,3 +380,326 @@ def test_middleware_passes_the_request_id_to_the_view_and_clears_it_when_the_res
     assert get_request_id() == "abc-1"
     response.close()  # (the WSGI server closes it once sent: request_finished)
     assert get_request_id() is None
+
+
+# --- gunicorn as shipped (dei_portal/operations/gunicorn_conf.py) --------------------------------
+
+GUNICORN_CONF = ROOT / "dei_portal" / "operations" / "gunicorn_conf.py"
+SHIPPED_NAMES = ("preload_app", "max_requests", "max_requests_jitter", "max_worker_rss_mb", "workers", "pidfile")
+
+
+def shipped_gunicorn(**environ):
+    """The configuration gunicorn reads from the file (run by path, in a clean environment)."""
+    code = (
+        "import json, runpy, sys; g = runpy.run_path(sys.argv[1]);"
+        f"print(json.dumps({{n: g.get(n) for n in {SHIPPED_NAMES!r}}}));"
+        "print(json.dumps([n for n in ('when_ready', 'pre_fork', 'post_request') if callable(g.get(n))]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "WEB_CONCURRENCY", "PORT"))}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(GUNICORN_CONF)], env={**env, **environ}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    values, hooks = done.stdout.splitlines()
+    return json.loads(values), json.loads(hooks)
+
+
+def test_the_shipped_gunicorn_configuration_preloads_and_does_not_recycle_by_request_count():
+    config, hooks = shipped_gunicorn()
+    assert config == {
+        "preload_app": True,
+        "max_requests": 0,
+        "max_requests_jitter": 0,
+        "max_worker_rss_mb": 512,
+        "workers": 2,
+        "pidfile": None,
+    }
+    assert hooks == ["when_ready", "pre_fork", "post_request"]
+    config, _ = shipped_gunicorn(
+        GUNICORN_PRELOAD="off", GUNICORN_MAX_REQUESTS="20000", GUNICORN_PIDFILE="/run/x/gunicorn.pid"
+    )
+    assert config["preload_app"] is False
+    assert (config["max_requests"], config["max_requests_jitter"]) == (20000, 2000)
+    assert config["pidfile"] == "/run/x/gunicorn.pid"
+
+
+class FakeWorker:
+    def __init__(self):
+        self.alive = True
+        self.pid = os.getpid()
+        self.log = logging.getLogger("test.gunicorn")
+
+
+@pytest.mark.parametrize("limit_mb, replaced", [("1", True), ("0", False), ("100000", False)])
+def test_a_worker_past_the_memory_limit_finishes_its_request_and_stops(monkeypatch, limit_mb, replaced):
+    """post_request checks this process's real VmRSS every 32 requests (this test process uses
+    far more than 1 MiB and far less than 100 GB)."""
+    monkeypatch.setenv("GUNICORN_MAX_WORKER_RSS_MB", limit_mb)
+    post_request = runpy.run_path(str(GUNICORN_CONF))["post_request"]
+    worker = FakeWorker()
+    for _ in range(31):
+        post_request(worker, None, {}, None)
+    assert worker.alive, "checked every 32 requests, not on each"
+    post_request(worker, None, {}, None)
+    assert worker.alive is not replaced
+
+
+PROBE_APP = '''
+"""The real application (imported in the gunicorn master when preloaded), plus /probe: which
+process answers, and which PostgreSQL backend and Redis connection its Django uses."""
+import json, os, time
+from pathlib import Path
+
+from django.core.cache import cache
+from django.db import connection
+
+from dei_portal.wsgi import application as django_application
+
+VERSION = Path(os.environ["PROBE_VERSION_FILE"]).read_text()  # the code's version, read at import
+RECORD = {"pid": os.getpid()}
+if os.environ.get("PROBE_CONNECT"):  # the import opens connections, as careless code might
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        RECORD["backend"] = cursor.fetchone()[0]
+    RECORD["redis"] = cache._cache.get_client(write=True).client_id()
+Path(os.environ["PROBE_RECORD"]).write_text(json.dumps(RECORD))
+
+
+def application(environ, start_response):
+    if environ["PATH_INFO"] != "/probe":
+        return django_application(environ, start_response)
+    time.sleep(float(environ.get("QUERY_STRING") or 0))  # hold this worker: the next one answers
+    answer = {"pid": os.getpid(), "version": VERSION}
+    if os.environ.get("PROBE_CONNECT"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            answer["backend"] = cursor.fetchone()[0]
+        answer["redis"] = cache._cache.get_client(write=True).client_id()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(answer).encode()]
+'''
+
+
+class ProbeServer:
+    """gunicorn with the shipped configuration file serving PROBE_APP on a free port."""
+
+    def __init__(self, tmp_path, **environ):
+        (tmp_path / "probe_wsgi.py").write_text(PROBE_APP)
+        self.version_file = tmp_path / "version"
+        self.version_file.write_text("v1")
+        self.record = tmp_path / "record.json"
+        self.pidfile = tmp_path / "gunicorn.pid"
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "WEB_CONCURRENCY", "PORT"))}
+        env.update(
+            PRODUCTION_ENV,
+            DJANGO_SETTINGS_MODULE="dei_portal.settings.production",
+            ALLOWED_HOSTS="127.0.0.1,dei.example.edu",
+            DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+            LOG_FORMAT="text",
+            PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]),
+            PROBE_VERSION_FILE=str(self.version_file),
+            PROBE_RECORD=str(self.record),
+            GUNICORN_BIND=f"127.0.0.1:{self.port}",
+            GUNICORN_CONTROL_SOCKET="off",
+            GUNICORN_ACCESS_LOG="off",
+            GUNICORN_PIDFILE=str(self.pidfile),
+            GUNICORN_GRACEFUL_TIMEOUT="10",
+        )
+        env.pop("REDIS_URL", None)
+        env.update(environ)
+        # The gunicorn script, as `make serve` and the systemd unit run it: USR2 re-executes the
+        # master's own command line, and `python -m gunicorn` comes back as gunicorn/__main__.py
+        # run as a script (its package directory first on sys.path, shadowing `http`).
+        command = [Path(sys.executable).parent / "gunicorn", "-c", GUNICORN_CONF, "probe_wsgi:application"]
+        self.server = Server("gunicorn", command, log_path=tmp_path / "gunicorn.log", env=env, cwd=tmp_path)
+
+    def __enter__(self):
+        self.server.start()
+        self.server.wait_until(lambda: len(self.workers()) == 2 and self.probe()["version"], 90)
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            os.killpg(self.server.pid, signal.SIGTERM)  # the group: a USR2 master outlives the first
+        except ProcessLookupError:
+            pass
+        self.server.stop()
+
+    def workers(self, master=None):
+        return [pid for pid in children(master or self.server.pid) if alive(pid)]
+
+    def probe(self, hold=0):
+        response = fetch(self.port, f"/probe?{hold}" if hold else "/probe", timeout=30)
+        assert response.status == 200, response.body[:500]
+        return json.loads(response.body)
+
+    def probe_every_worker(self, count=2):
+        """One answer per worker: requests sent together, each holding its worker a moment."""
+        seen = {}
+        for _ in range(10):
+            with concurrent.futures.ThreadPoolExecutor(count) as pool:
+                for answer in pool.map(lambda _: self.probe(hold=0.3), range(count)):
+                    seen[answer["pid"]] = answer
+            if len(seen) >= count:
+                return seen
+        raise AssertionError(f"only {len(seen)} workers answered: {self.server.tail()}")
+
+
+def established_peer_ports(pid):
+    """The remote ports of the TCP connections process `pid` holds open (from /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "01" and fields[9] in inodes:  # 01: ESTABLISHED
+                ports.add(int(fields[2].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def postgres_and_redis_or_skip():
+    try:
+        psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=3).close()
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=3).ping()
+    except Exception as error:
+        pytest.skip(f"needs PostgreSQL on 127.0.0.1:5432 and Redis on 6379 ({error})")
+
+
+def test_a_worker_forked_from_the_preloaded_master_opens_its_own_database_and_redis_connections(tmp_path):
+    """The probe's import (in the master: preloaded) opens a PostgreSQL and a Redis connection;
+    none survives into the workers: the master holds no connection once they are forked, and
+    each worker's Django talks to a backend of its own (PostgreSQL's pg_backend_pid, Redis's
+    CLIENT ID)."""
+    postgres_and_redis_or_skip()
+    application_name = f"dei-fork-test-{os.getpid()}-{secrets.token_hex(4)}"
+    with ProbeServer(
+        tmp_path,
+        PROBE_CONNECT="1",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/postgres?application_name={application_name}",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    ) as probe:
+        master = probe.server.pid
+        record = json.loads(probe.record.read_text())
+        assert record["pid"] == master, "the application is imported once, in the master (preload_app)"
+        workers = probe.probe_every_worker()
+        assert set(workers) == set(probe.workers())
+        assert established_peer_ports(master) & {5432, 6379} == set(), "the master keeps no connection open"
+        backends = {answer["backend"] for answer in workers.values()}
+        assert len(backends) == 2 and record["backend"] not in backends, workers
+        redis_ids = {answer["redis"] for answer in workers.values()}
+        assert len(redis_ids) == 2 and record["redis"] not in redis_ids, workers
+        with psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres") as db:
+            with db.cursor() as cursor:
+                for _ in range(50):  # a closed connection's backend exits a moment later
+                    cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application_name])
+                    live = {row[0] for row in cursor.fetchall()}
+                    if record["backend"] not in live:
+                        break
+                    time.sleep(0.1)
+        assert live == backends, "only the workers' own connections are open; the master's is closed"
+        for pid in workers:
+            assert 5432 in established_peer_ports(pid) and 6379 in established_peer_ports(pid)
+
+
+def test_hup_reforks_the_loaded_code_and_usr2_then_term_serves_new_code_without_a_failed_request(tmp_path):
+    """The reload story of docs/operations.md: with the application preloaded, HUP replaces the
+    workers but keeps the code the master imported; USR2 starts a new master that imports the
+    new code beside the old one, and TERM to the old master (graceful) leaves only the new
+    code, while a client requesting all along sees no failure."""
+    with ProbeServer(tmp_path) as probe:
+        old_master = probe.server.pid
+        assert probe.probe()["version"] == "v1"
+        probe.version_file.write_text("v2")  # "the deploy": new code on disk
+
+        before = set(probe.workers())
+        probe.server.signal(signal.SIGHUP)
+        probe.server.wait_until(lambda: len(probe.workers()) == 2 and not before & set(probe.workers()), 60)
+        assert {answer["version"] for answer in probe.probe_every_worker().values()} == {"v1"}
+
+        failures, answers, stop = [], [], threading.Event()
+
+        def client():
+            while not stop.is_set():
+                response = try_fetch(probe.port, "/probe", timeout=30)
+                if response.status == 200:
+                    answers.append(json.loads(response.body)["version"])
+                else:
+                    failures.append(response.status)
+
+        thread = threading.Thread(target=client)
+        thread.start()
+        try:
+            probe.server.signal(signal.SIGUSR2)
+            new_pidfile = Path(f"{probe.pidfile}.2")
+            probe.server.wait_until(new_pidfile.exists, 60, what="wrote no pidfile for the new master")
+            new_master = int(new_pidfile.read_text())
+            probe.server.wait_until(lambda: len(probe.workers(new_master)) == 2, 60)
+            probe.server.wait_until(lambda: "v2" in answers[-20:], 60, what="never answered with the new code")
+            os.kill(old_master, signal.SIGTERM)
+            probe.server.process.wait(timeout=40)
+            served_by_old = len(answers)
+            wait_for(lambda: len(answers) > served_by_old + 20, 30)
+        finally:
+            stop.set()
+            thread.join()
+        assert failures == [], failures
+        assert set(answers[served_by_old:]) == {"v2"}
+        assert alive(new_master)
+        wait_for(lambda: probe.pidfile.exists() and probe.pidfile.read_text().strip() == str(new_master), 10)
+        assert probe.pidfile.read_text().strip() == str(new_master), "the promoted master renames its pidfile"
+
+
+# --- make bench runs what ships ------------------------------------------------------------------
+
+
+def bench_site(monkeypatch, tmp_path, workers=None, **environ):
+    for name in [n for n in os.environ if n.startswith("GUNICORN_") or n == "WEB_CONCURRENCY"]:
+        monkeypatch.delenv(name)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/unused.sqlite3")
+    args = argparse.Namespace(keep=False, workers=workers, scale=0)
+    site = BenchSite(args)
+    return site
+
+
+@pytest.mark.parametrize("workers", [None, 3])
+def test_the_bench_sets_only_the_gunicorn_overrides_it_prints(monkeypatch, tmp_path, capsys, workers):
+    site = bench_site(monkeypatch, tmp_path, workers=workers, GUNICORN_MAX_REQUESTS="5000")
+    try:
+        env = site.env()
+        server_names = {name for name in env if name.startswith("GUNICORN_") or name == "WEB_CONCURRENCY"}
+        assert server_names == set(site.overrides) | set(site.inherited)
+        assert {name: env[name] for name in site.overrides} == {n: v for n, (v, _) in site.overrides.items()}
+        expected = {"GUNICORN_BIND", "GUNICORN_CONTROL_SOCKET", "GUNICORN_ACCESS_LOG"}
+        assert set(site.overrides) == (expected | {"WEB_CONCURRENCY"} if workers else expected)
+        assert site.inherited == {"GUNICORN_MAX_REQUESTS": "5000"}, "the caller's environment, as make serve's"
+
+        site.gunicorn = resolved_configuration(env)
+        assert site.gunicorn["preload_app"] is True and site.gunicorn["max_requests"] == 5000
+        assert site.gunicorn["workers"] == (workers or 2)
+        print_server(site.server_facts())
+        printed = capsys.readouterr().out
+        overrides_line = next(line for line in printed.splitlines() if line.startswith("bench overrides: "))
+        for name, (value, _) in site.overrides.items():
+            assert f"{name}={value} (" in overrides_line
+        assert overrides_line.count("=") == len(site.overrides)
+        assert "GUNICORN_MAX_REQUESTS=5000" in printed and "preload on" in printed
+        facts = site.server_facts()
+        assert {n: o["value"] for n, o in facts["bench_overrides"].items()} == {n: env[n] for n in site.overrides}
+    finally:
+        site.cleanup()
+
+
+def test_the_bench_has_no_recycling_switch_of_its_own():
+    with pytest.raises(SystemExit):
+        bench_parse_args(["--recycle"])
+    assert bench_parse_args([]).workers is None  # the shipped configuration's number
