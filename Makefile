@@ -87,8 +87,9 @@ audit: install node_modules/.package-lock.json
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
 
-## make bench: serve the site as production does (gunicorn, DEBUG off, PostgreSQL if DATABASE_URL is set) with
-## BENCH_SCALE demo content and load every page type with wrk, page cache off then on (docs/performance.md)
+## make bench: serve the site with gunicorn exactly as `make serve` does (the shipped configuration; the bench's
+## few overrides printed; DEBUG off, PostgreSQL if DATABASE_URL is set) with BENCH_SCALE demo content and load
+## every page type with wrk, page cache off then on, counting worker boots (docs/performance.md)
 BENCH_SCALE ?= 1000
 BENCH_SECONDS ?= 10
 .PHONY: bench
