@@ -19,6 +19,9 @@ from tests.factories.offices import (
 )
 from tests.factories.site import StandardPageFactory
 from tests.factories.statements import StatementIndexPageFactory, StatementPageFactory
+from tests.snapshots import Snapshot, call_quietly
+
+pytest_plugins = ["tests.browser_fixtures"]
 
 
 @pytest.fixture
@@ -27,9 +30,9 @@ def home(db):
     return Site.objects.get(is_default_site=True).root_page.specific
 
 
-@pytest.fixture
-def tree(home):
-    """A small site: one of every page type, published."""
+def build_tree():
+    """A small site: one of every page type, published (the ``tree`` fixture's builder)."""
+    home = Site.objects.get(is_default_site=True).root_page.specific
     md = AudienceFactory(name="MD students and faculty", heading="For students and faculty of the MD program")
     students = AudienceFactory(name="Students", heading="Students")
     offices = OfficeIndexPageFactory(parent=home)
@@ -59,11 +62,40 @@ def tree(home):
     }
 
 
-@pytest.fixture
-def demo(db, home):
-    from django.core.management import call_command
+def build_demo():
+    """The demo site, as `make run` shows it (the ``demo`` fixture's builder)."""
+    call_quietly("load_demo_content")
+    return {"home": Site.objects.get(is_default_site=True).root_page.specific}
 
-    call_command("load_demo_content", stdout=open("/dev/null", "w"))
+
+@pytest.fixture(scope="session")
+def tree_snapshot(django_db_setup, django_db_blocker):
+    """``build_tree`` run once per test session (per xdist worker), kept as rows (tests/snapshots.py)."""
+    with django_db_blocker.unblock():
+        return Snapshot(build_tree)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker):
+    """``load_demo_content`` run once per test session (per xdist worker), kept as rows."""
+    with django_db_blocker.unblock():
+        return Snapshot(build_demo)
+
+
+@pytest.fixture
+def tree(home, tree_snapshot):
+    """A small site: one of every page type, published (``build_tree``'s rows, restored)."""
+    built = tree_snapshot.restore()
+    home.refresh_from_db()  # its numchild, as adding the children left it
+    built["home"] = home
+    return built
+
+
+@pytest.fixture
+def demo(db, home, demo_snapshot):
+    """The demo content (``load_demo_content``'s rows and media, restored); the home page."""
+    demo_snapshot.restore()
+    home.refresh_from_db()
     return HomePage.objects.get(pk=home.pk)
 
 
@@ -80,6 +112,30 @@ def login_verified(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+PASSWORD = "long-enough-password-1"
+
+
+def member(django_user_model, username, *groups, **extra):
+    """A user in the named groups (roles), with PASSWORD and an address at example.edu."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username, f"{username}@example.edu", PASSWORD, **extra)
+    user.groups.set([Group.objects.get(name=name) for name in groups])
+    return user
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """Edie, an Editor (modules that need another editor define their own ``editor``)."""
+    return member(django_user_model, "editor", "Editors", first_name="Edie")
+
+
+@pytest.fixture
+def moderator(db, django_user_model):
+    """Mo, a Moderator."""
+    return member(django_user_model, "moderator", "Moderators", first_name="Mo")
 
 
 @pytest.fixture

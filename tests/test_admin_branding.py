@@ -27,8 +27,8 @@ from wagtail.models import PageViewRestriction
 
 from dei_portal.accounts import security
 
-from .test_browser import AXE_OPTIONS, browser, describe, site_url  # noqa: F401 (fixtures)
-from .test_email_links import editor, moderator, signed_in, submit  # noqa: F401 (fixtures)
+from .test_browser import AXE_OPTIONS, describe
+from .test_email_links import signed_in, submit
 from .test_security import EVENT_HANDLER, INLINE_SCRIPT, INLINE_STYLE
 from .test_security_browser import WATCH
 
@@ -70,7 +70,7 @@ def test_sign_in_page_shows_the_office_mark_and_name(client, db):
     assert_no_wagtail_branding(html)
 
 
-def test_sidebar_favicon_and_title_are_the_offices(editor):  # noqa: F811 (fixture)
+def test_sidebar_favicon_and_title_are_the_offices(editor):
     html = signed_in(editor).get("/admin/").content.decode()
     soup = BeautifulSoup(html, "html.parser")
     # The sidebar draws what this <template> holds in its dashboard link, instead of the bird.
@@ -101,7 +101,7 @@ def sidebar_menu(html):
     return menus
 
 
-def test_help_menu_leads_to_the_offices_editor_guide(editor):  # noqa: F811 (fixture)
+def test_help_menu_leads_to_the_offices_editor_guide(editor):
     client = signed_in(editor)
     html = client.get("/admin/pages/").content.decode()
     menus = sidebar_menu(html)
@@ -113,7 +113,7 @@ def test_help_menu_leads_to_the_offices_editor_guide(editor):  # noqa: F811 (fix
     assert guide.status_code == 200 and '<h2 id="roles">Roles</h2>' in guide.content.decode()
 
 
-def test_dashboard_guide_link_is_the_offices_guide(editor):  # noqa: F811 (fixture)
+def test_dashboard_guide_link_is_the_offices_guide(editor):
     """The dashboard's account summary links the office's guide, not Wagtail's on another site."""
     soup = BeautifulSoup(signed_in(editor).get("/admin/").content.decode(), "html.parser")
     links = {a.get_text(strip=True): a["href"] for a in soup.select("main a[href]")}
@@ -121,7 +121,7 @@ def test_dashboard_guide_link_is_the_offices_guide(editor):  # noqa: F811 (fixtu
     assert not [href for href in links.values() if "guide.wagtail.org" in href]
 
 
-def test_userbar_on_the_live_site_names_no_wagtail(editor, tree):  # noqa: F811 (fixture)
+def test_userbar_on_the_live_site_names_no_wagtail(editor, tree):
     html = signed_in(editor).get(tree["office"].url).content.decode()
     soup = BeautifulSoup(html, "html.parser")
     template = soup.select_one("#wagtail-userbar-template")
@@ -136,7 +136,7 @@ def test_userbar_on_the_live_site_names_no_wagtail(editor, tree):  # noqa: F811 
     assert_no_wagtail_branding(str(userbar))
 
 
-def test_admins_page_not_found_names_no_wagtail(editor):  # noqa: F811 (fixture)
+def test_admins_page_not_found_names_no_wagtail(editor):
     response = signed_in(editor).get("/admin/no-such-thing/")
     assert response.status_code == 404
     html = response.content.decode()
@@ -146,7 +146,7 @@ def test_admins_page_not_found_names_no_wagtail(editor):  # noqa: F811 (fixture)
     assert_no_wagtail_branding(html)
 
 
-def test_html_notification_emails_open_with_the_site_name(settings, tree, editor, moderator):  # noqa: F811
+def test_html_notification_emails_open_with_the_site_name(settings, tree, editor, moderator):
     settings.WAGTAILADMIN_NOTIFICATION_USE_HTML = True
     submit(editor, tree["office"])
     (to_moderator,) = [m for m in mail.outbox if moderator.email in m.to]
@@ -264,7 +264,7 @@ def test_missing_fields_are_marked_and_described(client, db):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [375, 1280])
-def test_private_page_sign_in_has_no_axe_or_csp_violations(site_url, browser, width, django_user_model):  # noqa: F811
+def test_private_page_sign_in_has_no_axe_or_csp_violations(site_url, browser, width, django_user_model):
     from dei_portal.models import StandardPage
 
     page_model = StandardPage.objects.live().first()

@@ -6,20 +6,15 @@ use (skip link, close buttons, the whole Tab order of the home page), an axe-cor
 every page type at a phone and a desktop width, printing a statement on one page, and
 copying a statement's embed code. Run them alone with ``pytest -m browser``.
 
-The live server needs ``transactional_db``, whose flush also removes the rows the
-migrations created (Wagtail's root page and locale, the HomePage, the default Site).
-``django_db_serialized_rollback`` restores that migrated state before each test.
+The ``browser`` and ``site_url`` fixtures (the live server with the demo content) are
+tests/browser_fixtures.py's, shared by every browser test module.
 """
 
-import io
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
-from playwright.sync_api import expect, sync_playwright
-
-from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
+from playwright.sync_api import expect
 
 NOTICE_ONE = "Announcements"
 NOTICE_TWO = "Information for our community"
@@ -48,46 +43,6 @@ AXE_OPTIONS = {
     },
     "resultTypes": ["violations"],
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless chromium for the whole module.
-
-    Playwright's sync API keeps an event loop running in this thread, so:
-
-    - Django's ORM refuses to run unless DJANGO_ALLOW_ASYNC_UNSAFE is set. It is set
-      only while this module's tests run (set at import, it would leak into the rest of
-      the session, e.g. into `manage.py check --deploy` subprocesses, which reject it).
-    - Django (through asgiref's thread-critical ``Local``) would hand the tests a second
-      database connection, one without the test database's serialized contents. The
-      thread's own connections are pinned, so the tests, the rollback emulation and the
-      live server share one connection.
-    """
-    from django.db import connections
-
-    own = {alias: connections[alias] for alias in connections}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            for alias, connection in own.items():
-                connections[alias] = connection
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def site_url(transactional_db, django_db_serialized_rollback, live_server):
-    """The live server's address, serving the demo content on the migrated home page."""
-    from wagtail.models import Site
-
-    from dei_portal.models import HomePage
-
-    site = Site.objects.get(is_default_site=True)
-    assert isinstance(site.root_page.specific, HomePage), "the migrated home page should be restored"
-    call_command("load_demo_content", stdout=io.StringIO())
-    return live_server.url
 
 
 @pytest.fixture
@@ -295,7 +250,9 @@ HORIZONTAL_OVERFLOW = """() => {
   for (const el of document.body.querySelectorAll('*')) {
     if (!el.checkVisibility({ visibilityProperty: true }) || el.closest('.visually-hidden')) continue;
     const box = el.getBoundingClientRect();
-    if (box.width && box.right > width + 1) wide.push(`${el.tagName.toLowerCase()}.${el.className}: right edge ${Math.round(box.right)}px`);
+    if (box.width && box.right > width + 1) {
+      wide.push(`${el.tagName.toLowerCase()}.${el.className}: right edge ${Math.round(box.right)}px`);
+    }
   }
   return { scrolls: document.documentElement.scrollWidth > width, wide: wide.slice(0, 5) };
 }"""
@@ -339,7 +296,8 @@ MARK_FOCUSABLE_IN_DOM_ORDER = """() => {
     || el.textContent
     || (el.querySelector('img[alt]') || {}).alt
     || el.getAttribute('title') || el.value || '').trim().replace(/\\s+/g, ' ');
-  const selector = 'a[href], area[href], button, input, select, textarea, summary, iframe, [tabindex], [contenteditable]';
+  const selector = 'a[href], area[href], button, input, select, textarea, summary, iframe, '
+    + '[tabindex], [contenteditable]';
   const stops = [];
   for (const el of document.querySelectorAll(selector)) {
     if (el.matches(':disabled, [tabindex="-1"], input[type="hidden"]') || el.closest('[inert]')) continue;

@@ -2,19 +2,16 @@
 
 An Editor typing in a limited field sees how many of its characters are used, in the notice form
 and in the page editor, including a field of a StreamField block added after the page loaded.
-Reuses the live server and signed-in editor of tests/test_browser_userbar.py. Run with
+Uses the live server and signed-in editor of tests/browser_fixtures.py. Run with
 ``pytest -m browser``.
 """
 
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import browser, site_url  # noqa: F401 (fixtures)
-from .test_browser_userbar import editor_page  # noqa: F401 (fixture)
-
 
 @pytest.mark.browser
-def test_limited_fields_count_characters_as_the_editor_types(editor_page, site_url):  # noqa: F811
+def test_limited_fields_count_characters_as_the_editor_types(editor_page, site_url):
     from offices.models import OfficePage
 
     page = editor_page

@@ -6,9 +6,8 @@ invitation email's link points at the live server's address (a random port, as w
 newcomer opens it in the browser, chooses a password, signs in with the email's sign-in
 link and lands on the admin dashboard, which names the site. Editors need no second factor.
 
-Runs on pytest-django's live server like tests/test_browser.py, whose `browser` fixture
-(pinned database connection, DJANGO_ALLOW_ASYNC_UNSAFE only while the browser runs) is
-reused. Run with ``pytest -m browser``.
+Runs on pytest-django's live server, with tests/browser_fixtures.py's `browser` (pinned
+database connection, DJANGO_ALLOW_ASYNC_UNSAFE only while the browser runs). Run with ``pytest -m browser``.
 """
 
 import re
@@ -21,7 +20,6 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from .conftest import login_verified
-from .test_browser import browser  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +42,7 @@ def base_url(transactional_db, django_db_serialized_rollback, live_server, setti
 
 
 @pytest.fixture
-def page(browser):  # noqa: F811 (the imported fixture)
+def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT)
     expect.set_options(timeout=TIMEOUT)

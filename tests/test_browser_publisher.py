@@ -2,21 +2,20 @@
 
 A Publisher signs in (password, then a code from their authenticator app), edits an office
 page and publishes it with no second person; a visitor then sees the change. Nobody approves
-anything and no review is left waiting. Reuses tests/test_browser.py's fixtures (the live
+anything and no review is left waiting. Uses tests/browser_fixtures.py's fixtures (the live
 server with the demo content). Run with ``pytest -m browser``.
 """
 
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import browser, site_url  # noqa: F401 (fixtures)
-from .test_browser_workflow import current_token, member, new_context, password_login, required  # noqa: F401
+from .test_browser_workflow import current_token, member, password_login, required
 
 NEW_TITLE = "Office of Faculty Affairs and Belonging"
 
 
 @pytest.mark.browser
-def test_a_publisher_publishes_alone_and_visitors_see_it(site_url, new_context):  # noqa: F811
+def test_a_publisher_publishes_alone_and_visitors_see_it(site_url, new_context):
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from wagtail.models import WorkflowState
 

@@ -1,6 +1,6 @@
 """The user form's "Combine roles" checkbox as a browser shows it: its label beside it, the label
-its accessible name, its help text its description; ticking the label ticks the box. Reuses
-tests/test_browser.py's fixtures. Run with ``pytest -m browser``.
+its accessible name, its help text its description; ticking the label ticks the box. Uses
+tests/browser_fixtures.py's fixtures. Run with ``pytest -m browser``.
 """
 
 import pytest
@@ -8,12 +8,11 @@ from playwright.sync_api import expect
 
 from dei_portal.accounts.admin_roles import COMBINE_ROLES_HELP
 
-from .test_browser import browser, site_url  # noqa: F401 (fixtures)
-from .test_browser_workflow import current_token, member, new_context, password_login  # noqa: F401
+from .test_browser_workflow import current_token, member, password_login
 
 
 @pytest.mark.browser
-def test_combine_roles_is_labelled_beside_its_checkbox(site_url, new_context):  # noqa: F811
+def test_combine_roles_is_labelled_beside_its_checkbox(site_url, new_context):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     administrator = member("sam", "Site administrators")

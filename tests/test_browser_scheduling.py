@@ -8,7 +8,8 @@ brought: a time typed in the dialog and never saved is not stored, even after au
 run with the dialog open and the moderator then left the page. And the site-wide notices
 listing shows every column at 1280 px and at 375 px.
 
-Runs on the live server with the demo content (tests/test_browser.py's fixtures). Run with
+Runs on the live server with the demo content (tests/browser_fixtures.py's fixtures).
+Screenshots of each step are kept in the test's own temporary folder (pytest's basetemp). Run with
 ``pytest -m browser``.
 """
 
@@ -16,8 +17,6 @@ import datetime
 
 import pytest
 from playwright.sync_api import expect
-
-from .test_browser import browser, site_url  # noqa: F401 (fixtures)
 
 TIMEOUT = 15_000  # ms
 ZONE = "Central Time (America/Chicago)"  # the note under each date-time field
@@ -56,7 +55,7 @@ def moderator(transactional_db):
 
 
 @pytest.fixture
-def moderator_context(browser, site_url, moderator):  # noqa: F811 (the imported fixtures)
+def moderator_context(browser, site_url, moderator):
     """New browser contexts (tabs of their own size) signed in as a Moderator past two-factor."""
     cookie = signed_in_session(moderator, site_url)
     contexts = []
@@ -67,7 +66,8 @@ def moderator_context(browser, site_url, moderator):  # noqa: F811 (the imported
         # Wagtail notices edits by comparing the form with a copy taken 2 s after the page loads;
         # the tests wait for that copy, as a person (slower than 2 s) always does.
         context.add_init_script(
-            "document.addEventListener('w-unsaved:watch-edits', () => { document.documentElement.dataset.editsWatched = 'true'; });"
+            "document.addEventListener('w-unsaved:watch-edits',"
+            " () => { document.documentElement.dataset.editsWatched = 'true'; });"
         )
         context.add_cookies([cookie])
         contexts.append(context)
@@ -103,7 +103,7 @@ def open_schedule_dialog(tab, site_url, page):
 
 
 @pytest.mark.browser
-def test_moderator_schedules_a_page_to_the_minute_in_the_named_zone(site_url, moderator_page):
+def test_moderator_schedules_a_page_to_the_minute_in_the_named_zone(site_url, moderator_page, tmp_path):
     from wagtail.models import Revision
 
     tab, page = moderator_page, the_page()
@@ -121,7 +121,7 @@ def test_moderator_schedules_a_page_to_the_minute_in_the_named_zone(site_url, mo
     dialog.get_by_role(
         "heading", name="Set publishing schedule"
     ).click()  # closes the picker (Escape would close the dialog)
-    tab.screenshot(path="/tmp/scheduling-dialog.png")  # not committed; named in the closing note
+    tab.screenshot(path=tmp_path / "scheduling-dialog.png")
     with tab.expect_navigation():
         dialog.get_by_role("button", name="Save schedule").click()
 
@@ -159,12 +159,12 @@ def test_moderator_schedules_a_page_to_the_minute_in_the_named_zone(site_url, mo
     expect(status).to_contain_text(f"Go-live: {SHOWN}")
     expect(status).not_to_contain_text("Once scheduled:")
     expect(status).not_to_contain_text("a.m.")
-    tab.screenshot(path="/tmp/scheduling-status-panel.png")
+    tab.screenshot(path=tmp_path / "scheduling-status-panel.png")
 
     tab.goto(f"{site_url}/admin/pages/{page.get_parent().pk}/")
     row = tab.get_by_role("row").filter(has_text=page.title)
     expect(row).to_contain_text(f"Scheduled for {SHOWN}")
-    tab.screenshot(path="/tmp/scheduling-listing.png")
+    tab.screenshot(path=tmp_path / "scheduling-listing.png")
 
 
 @pytest.mark.browser
@@ -211,7 +211,7 @@ def overflowing_cells(tab):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 375])
-def test_every_notice_listing_column_is_visible(site_url, moderator_context, width):
+def test_every_notice_listing_column_is_visible(site_url, moderator_context, width, tmp_path):
     from announcements.models import SiteNotice
 
     # The longest cells the listing can have: a long text, and a live notice with a new version
@@ -235,4 +235,4 @@ def test_every_notice_listing_column_is_visible(site_url, moderator_context, wid
     expect(row).to_contain_text("Scheduled for 1 September 2027, 09:45 Central Time")
     expect(row).to_contain_text("Then expires 24 December 2027, 17:00 Central Time")
     assert overflowing_cells(tab) == []
-    tab.screenshot(path=f"/tmp/notices-listing-{width}.png", full_page=True)
+    tab.screenshot(path=tmp_path / f"notices-listing-{width}.png", full_page=True)

@@ -5,8 +5,8 @@
    colleague's old session ends, and their next sign-in sets up a new app (with new backup
    codes shown once).
 
-Runs on the live server like tests/test_browser_workflow.py, whose fixtures and helpers it
-reuses. Run with ``pytest -m browser tests/test_browser_two_factor.py``.
+Runs on the live server like tests/test_browser_workflow.py, whose helpers it reuses
+(fixtures: tests/browser_fixtures.py). Run with ``pytest -m browser tests/test_browser_two_factor.py``.
 """
 
 import re
@@ -14,14 +14,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import browser, site_url  # noqa: F401 (fixtures)
-from .test_browser_workflow import current_token, member, messages, new_context, password_login  # noqa: F401
+from .test_browser_workflow import current_token, member, messages, password_login
 
 CODE_FIELD = "6-digit code"  # the label starts so on the setup page and the verify page
 
 
 @pytest.mark.browser
-def test_a_moderator_signs_in_with_a_backup_code(site_url, new_context):  # noqa: F811
+def test_a_moderator_signs_in_with_a_backup_code(site_url, new_context):
     from django_otp.plugins.otp_static.models import StaticToken
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -44,7 +43,7 @@ def test_a_moderator_signs_in_with_a_backup_code(site_url, new_context):  # noqa
 
 
 @pytest.mark.browser
-def test_an_administrator_resets_a_lost_authenticator(site_url, new_context):  # noqa: F811
+def test_an_administrator_resets_a_lost_authenticator(site_url, new_context):
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

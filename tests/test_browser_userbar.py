@@ -2,16 +2,11 @@
 
 A red badge on the userbar must always mean something in the editor's own content: on every
 demo page type, the site's own chrome (skip link, header, notices, footer) gives it nothing to
-report. Reuses tests/test_browser.py's ``browser`` and ``site_url`` fixtures (the live server
-with the demo content). Run with ``pytest -m browser``.
+report. ``editor_page`` and ``site_url`` (the live server with the demo content) are
+tests/browser_fixtures.py's. Run with ``pytest -m browser``.
 """
 
 import pytest
-from django.test import Client
-
-from tests.conftest import login_verified
-
-from .test_browser import browser, site_url  # noqa: F401 (fixtures)
 
 # One URL for every page type in the demo content (as in tests/test_browser.py), and search.
 PAGES = [
@@ -28,23 +23,6 @@ PAGES = [
     "/accessibility/",
     "/search/?query=office",
 ]
-
-
-@pytest.fixture
-def editor_page(browser, site_url):  # noqa: F811 (the imported fixtures)
-    """A browser tab signed in as a member of Editors (session cookie from the test client)."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    user = get_user_model().objects.create_user("edie", "edie@example.edu", "a-long-and-correct-passphrase-42")
-    user.groups.add(Group.objects.get(name="Editors"))
-    client = Client()
-    login_verified(client, user)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site_url}])
-    yield context.new_page()
-    context.close()
 
 
 def checker_results(page):

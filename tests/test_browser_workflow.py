@@ -6,9 +6,8 @@ your review" on the dashboard and approves it, in a dialog that says what approv
 and is told it was published; visitors now see it on /announcements/. Site-wide notices go
 through the same dialog and message.
 
-Runs on the live server with the demo content, like tests/test_browser.py (whose
-`browser` and `site_url` fixtures are reused: the pinned database connection and the
-DJANGO_ALLOW_ASYNC_UNSAFE setting only while the browser runs). Run with ``pytest -m browser``.
+Runs on the live server with the demo content (``site_url`` and ``new_context`` from
+tests/browser_fixtures.py). Run with ``pytest -m browser``.
 """
 
 import re
@@ -17,33 +16,12 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import browser, site_url  # noqa: F401 (fixtures)
-
 PASSWORD = "a-long-and-correct-passphrase-42"
-TIMEOUT = 15_000  # ms, for every action and expectation
 TITLE = "Pronoun pins at the welcome desk"
 SUMMARY = "Free pronoun pins are now available at the medical campus welcome desk."
 DATE = "2027-01-15"  # newer than every demo announcement, so it is first in the list
 CATEGORY = "Campus events"
 WORKFLOW = "Moderators approval"
-
-
-@pytest.fixture
-def new_context(browser):  # noqa: F811 (the imported fixture)
-    """Fresh browser contexts (own cookies: one per person), closed after the test."""
-    contexts = []
-
-    def open_context():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT)
-        contexts.append(context)
-        return context
-
-    expect.set_options(timeout=TIMEOUT)
-    yield open_context
-    expect.set_options(timeout=5_000)  # Playwright's default
-    for context in contexts:
-        context.close()
 
 
 def member(username, group_name):
@@ -84,7 +62,7 @@ def messages(page):
 
 
 @pytest.mark.browser
-def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, new_context):  # noqa: F811
+def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, new_context, tmp_path):
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from wagtail.models import WorkflowState
 
@@ -166,7 +144,7 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
     expect(dialog).to_contain_text("It goes live on the site as soon as you approve.")
     dialog.get_by_role("textbox", name="Comment (optional)").fill("Thanks, lovely news.")
     assert WorkflowState.objects.get(pk=state.pk).status == WorkflowState.STATUS_IN_PROGRESS
-    mod_page.screenshot(path="/tmp/review-dialog.png")  # not committed; named in the closing note
+    mod_page.screenshot(path=tmp_path / "review-dialog.png")
     with mod_page.expect_navigation(url=f"{site_url}/admin/"):
         dialog.get_by_role("button", name="Approve and publish").click()
     # Back on the dashboard, a message says what happened, and the item has left the list.
@@ -174,7 +152,7 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
     expect(
         mod_page.get_by_role("region", name="Awaiting your review").get_by_role("row").filter(has_text=TITLE)
     ).to_have_count(0)
-    mod_page.screenshot(path="/tmp/review-approved.png")
+    mod_page.screenshot(path=tmp_path / "review-approved.png")
     created.refresh_from_db()
     state.refresh_from_db()
     assert created.live and not created.has_unpublished_changes
@@ -195,7 +173,7 @@ def test_editor_submits_moderator_approves_visitor_sees_announcement(site_url, n
 
 
 @pytest.mark.browser
-def test_moderator_approves_a_site_notice_from_the_dashboard(site_url, new_context):  # noqa: F811
+def test_moderator_approves_a_site_notice_from_the_dashboard(site_url, new_context):
     from wagtail.models import Workflow, WorkflowState
 
     from announcements.models import SiteNotice

@@ -8,6 +8,7 @@ request shows it, after the page had been served from the cache.
 
 import datetime
 import io
+import os
 import socket
 import time
 
@@ -314,8 +315,6 @@ def test_local_memory_generation_is_a_stamp_file_every_worker_sees(db, settings,
     page_cache.invalidate()
     after = page_cache.generation()
     assert after != before
-    import os
-
     assert os.stat(settings.PAGE_CACHE_STAMP_FILE).st_mtime_ns == after
 
 
@@ -327,10 +326,13 @@ def redis_available():
         return False
 
 
+# cache.clear() empties the whole Redis database, so each pytest-xdist worker has its own:
+# database 15 for the first (or the only) process, 14 for the next, and so on.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 REDIS = {
     "default": {
         "BACKEND": "dei_portal.operations.cache_backends.ResilientRedisCache",
-        "LOCATION": "redis://127.0.0.1:6379/15",
+        "LOCATION": f"redis://127.0.0.1:6379/{15 - WORKER % 8}",
         "KEY_PREFIX": "dei-portal-tests",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }

@@ -24,10 +24,9 @@ from wagtail.models import WorkflowState
 
 from offices.models import OfficePage
 
-from .conftest import login_verified, office_form
+from .conftest import PASSWORD, login_verified, office_form
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "long-enough-password-1"
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 LINK = re.compile(r"https?://[^\s\"'<>]+")
 BASE_URLS = ["http://testserver", "http://127.0.0.1:8123"]
@@ -37,22 +36,6 @@ BASE_URLS = ["http://testserver", "http://127.0.0.1:8123"]
 def base_url(request, settings):
     settings.WAGTAILADMIN_BASE_URL = request.param
     return request.param
-
-
-def member(django_user_model, username, *groups, **extra):
-    user = django_user_model.objects.create_user(username, f"{username}@example.edu", PASSWORD, **extra)
-    user.groups.set([Group.objects.get(name=name) for name in groups])
-    return user
-
-
-@pytest.fixture
-def editor(db, django_user_model):
-    return member(django_user_model, "editor", "Editors", first_name="Edie")
-
-
-@pytest.fixture
-def moderator(db, django_user_model):
-    return member(django_user_model, "moderator", "Moderators", first_name="Mo")
 
 
 def signed_in(user):

@@ -18,6 +18,9 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from dei_portal.demo.scale import add_scaled_content
+from dei_portal.models import HomePage
+from tests.conftest import build_demo
+from tests.snapshots import Snapshot
 
 BUDGET = 50 * 1024
 PAGES = [
@@ -36,10 +39,23 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def big_site(demo):
+def build_big_site():
+    build_demo()
     add_scaled_content(50, stdout=io.StringIO())  # 50 offices, 500 announcements: full listings
-    return demo
+    return {}
+
+
+@pytest.fixture(scope="session")
+def big_site_snapshot(django_db_setup, django_db_blocker):
+    """The demo content at scale 50, built once per session (tests/snapshots.py)."""
+    with django_db_blocker.unblock():
+        return Snapshot(build_big_site)
+
+
+@pytest.fixture
+def big_site(db, home, big_site_snapshot):
+    big_site_snapshot.restore()
+    return HomePage.objects.get(pk=home.pk)
 
 
 def gzipped(data):

@@ -10,14 +10,15 @@
   preview panel) with no violation.
 - No other site can frame a page.
 
-Runs on the live server with the demo content, like tests/test_browser.py (whose `browser`
-and `site_url` fixtures are reused). Run with ``pytest -m browser``.
+Runs on the live server with the demo content, like tests/test_browser.py (``browser`` and
+``site_url`` are tests/browser_fixtures.py's). Run with ``pytest -m browser``.
 """
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from .test_browser import PAGES, browser, site_url  # noqa: F401 (fixtures)
+from .test_browser import PAGES
 from .test_security import PAYLOAD, SCRIPT_URLS, SHORT, hostile_rich_text
 
 PASSWORD = "a-long-and-correct-passphrase-42"
@@ -33,7 +34,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def open_page(browser):  # noqa: F811 (the imported fixture)
+def open_page(browser):
     """Pages in fresh contexts that record dialogs (alert), console messages and CSP violations."""
     contexts = []
 
@@ -64,8 +65,8 @@ def violations(page):
     for frame in page.frames:
         try:
             found += frame.evaluate("window.__violations || []")
-        except Exception:  # a frame the browser refused to load has no window to ask
-            continue
+        except PlaywrightError:  # a frame the browser refused to load has no window to ask
+            pass
     return found
 
 
@@ -83,7 +84,7 @@ def console_problems(page):
 
 
 @pytest.mark.browser
-def test_every_public_page_runs_under_the_strict_policy_without_a_violation(site_url, open_page):  # noqa: F811
+def test_every_public_page_runs_under_the_strict_policy_without_a_violation(site_url, open_page):
     page = open_page()
     for url, status in PAGES:
         response = page.goto(f"{site_url}{url}")
@@ -198,7 +199,7 @@ def click_every_link(page, selector):
 
 
 @pytest.mark.browser
-def test_script_entered_through_the_admin_never_runs(site_url, open_page):  # noqa: F811
+def test_script_entered_through_the_admin_never_runs(site_url, open_page):
     urls = put_script_in_the_content()
     page = open_page()
     for url in urls:
@@ -214,7 +215,7 @@ def test_script_entered_through_the_admin_never_runs(site_url, open_page):  # no
 
 
 @pytest.mark.browser
-def test_script_written_past_every_validation_is_stopped_by_the_policy(site_url, open_page):  # noqa: F811
+def test_script_written_past_every_validation_is_stopped_by_the_policy(site_url, open_page):
     raw_page = bypass_every_validation()
     page = open_page()
     for url in ("/offices/faculty-affairs/", "/", raw_page):
@@ -242,7 +243,7 @@ def test_script_written_past_every_validation_is_stopped_by_the_policy(site_url,
 
 
 @pytest.mark.browser
-def test_the_admin_works_under_its_own_policy(site_url, open_page):  # noqa: F811
+def test_the_admin_works_under_its_own_policy(site_url, open_page):
     """An editor's page edit form (date pickers and inline panels are inline scripts) and its
     live preview (an iframe of the admin's preview URL) run without a single violation."""
     from django.contrib.auth import get_user_model
@@ -271,7 +272,7 @@ def test_the_admin_works_under_its_own_policy(site_url, open_page):  # noqa: F81
 
 
 @pytest.mark.browser
-def test_no_other_site_can_frame_a_page(site_url, open_page):  # noqa: F811
+def test_no_other_site_can_frame_a_page(site_url, open_page):
     page = open_page()
     evil = "http://evil.test/"
     page.context.route(
