@@ -6,7 +6,7 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 TEMPLATES = $(shell find templates -name '*.html' | sort)
 
-.PHONY: run test install lock migrate demo check lint lint-imports format clean audit screenshots
+.PHONY: run test test-fast install lock migrate demo check lint lint-imports format clean audit screenshots
 
 # Reinstall only when the locks change. requirements-dev.txt is the whole locked environment
 # (runtime + dev tools, pip itself included), every package pinned with its hashes.
@@ -46,10 +46,17 @@ run: demo
 	trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-## make test: the whole suite (browser tests included; they need Debian's chromium)
+## make test: the whole suite (browser tests included; they need Debian's chromium), on
+## TEST_WORKERS pytest-xdist processes (default: one per CPU; TEST_WORKERS=0 runs in this process).
+## One group: make test PYTEST_ARGS="-m accounts" (groups: content, site, accounts, ops, browser).
+## make test-fast: everything but the browser and ops groups (the edit-test loop; README.md).
+TEST_WORKERS ?= auto
 test: install
 	bash scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not ops" $(PYTEST_ARGS)
 
 check: install
 	$(MANAGE) check

@@ -1,3 +1,5 @@
+import warnings
+
 import pytest
 from django.core.cache import cache
 from wagtail.models import Site
@@ -22,6 +24,99 @@ from tests.factories.statements import StatementIndexPageFactory, StatementPageF
 from tests.snapshots import Snapshot, call_quietly
 
 pytest_plugins = ["tests.browser_fixtures"]
+
+# What each test module covers: every test in it carries its group's marker (registered in
+# pytest.ini), so `make test PYTEST_ARGS="-m accounts"` runs one area. Every test that drives
+# chromium also carries `browser` (added here when it uses the `browser` fixture). A new module
+# needs a line here: tests/test_suite.py fails while one has none. `make test-fast` runs
+# everything but the browser and ops groups.
+GROUPS = {
+    # Page types, their content and the editing of it: pages, listings, search, feeds, notices,
+    # scheduling, the demo and scaled content, the admin's editing aids.
+    "content": [
+        "test_admin_editing.py",
+        "test_browser_character_count.py",
+        "test_browser_scheduling.py",
+        "test_browser_userbar.py",
+        "test_browser_workflow.py",
+        "test_demo_content.py",
+        "test_editor_aids.py",
+        "test_editor_fixes.py",
+        "test_feeds.py",
+        "test_image_tags.py",
+        "test_listings.py",
+        "test_notices.py",
+        "test_pages.py",
+        "test_review_ux.py",
+        "test_scale_content.py",
+        "test_scheduling.py",
+        "test_search.py",
+        "test_search_typos.py",
+        "test_stream_rendering.py",
+    ],
+    # What visitors get: templates and chrome, accessibility, caching, page weight, query counts,
+    # discoverability, the admin's branding.
+    "site": [
+        "test_admin_branding.py",
+        "test_admin_offline.py",
+        "test_browser.py",
+        "test_caching.py",
+        "test_chrome_and_details.py",
+        "test_discoverability.py",
+        "test_frontend_cache.py",
+        "test_page_weight.py",
+        "test_query_counts.py",
+        "test_shared_templates.py",
+    ],
+    # People: users, roles, sign-in and two-factor, emails to them, and attacks on all of it.
+    "accounts": [
+        "test_admin_security.py",
+        "test_browser_invite.py",
+        "test_browser_publisher.py",
+        "test_browser_roles_ux.py",
+        "test_browser_two_factor.py",
+        "test_client_ip.py",
+        "test_dev_admin.py",
+        "test_email_links.py",
+        "test_emails_invitation.py",
+        "test_role_table.py",
+        "test_roles.py",
+        "test_roles_ux.py",
+        "test_security.py",
+        "test_security_browser.py",
+        "test_two_factor_recovery.py",
+        "test_uploads.py",
+    ],
+    # Running it: settings and environment, locks, backups, media storage, the scripts' harness,
+    # operations endpoints and logs, this suite's own structure (mostly subprocesses and servers).
+    "ops": [
+        "test_backup.py",
+        "test_dependencies.py",
+        "test_env.py",
+        "test_harness.py",
+        "test_media_s3.py",
+        "test_operations.py",
+        "test_settings.py",
+        "test_suite.py",
+    ],
+}
+GROUP_OF = {module: group for group, modules in GROUPS.items() for module in modules}
+
+
+def pytest_collection_modifyitems(config, items):
+    ungrouped = set()
+    for item in items:
+        group = GROUP_OF.get(item.path.name)
+        if group is None:
+            ungrouped.add(item.path.name)
+        else:
+            item.add_marker(group)
+        if "browser" in getattr(item, "fixturenames", ()) and item.get_closest_marker("browser") is None:
+            item.add_marker("browser")
+    for module in sorted(ungrouped):
+        warnings.warn(
+            pytest.PytestWarning(f"{module} has no group: add it to GROUPS in tests/conftest.py"), stacklevel=1
+        )
 
 
 @pytest.fixture
