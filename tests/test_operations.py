@@ -483,7 +483,7 @@ def application(environ, start_response):
 class ProbeServer:
     """gunicorn with the shipped configuration file serving PROBE_APP on a free port."""
 
-    def __init__(self, tmp_path, **environ):
+    def __init__(self, tmp_path, options=(), **environ):
         (tmp_path / "probe_wsgi.py").write_text(PROBE_APP)
         self.version_file = tmp_path / "version"
         self.version_file.write_text("v1")
@@ -511,7 +511,7 @@ class ProbeServer:
         # The gunicorn script, as `make serve` and the systemd unit run it: USR2 re-executes the
         # master's own command line, and `python -m gunicorn` comes back as gunicorn/__main__.py
         # run as a script (its package directory first on sys.path, shadowing `http`).
-        command = [Path(sys.executable).parent / "gunicorn", "-c", GUNICORN_CONF, "probe_wsgi:application"]
+        command = [Path(sys.executable).parent / "gunicorn", "-c", GUNICORN_CONF, *options, "probe_wsgi:application"]
         self.server = Server("gunicorn", command, log_path=tmp_path / "gunicorn.log", env=env, cwd=tmp_path)
 
     def __enter__(self):
@@ -614,7 +614,8 @@ def test_hup_reforks_the_loaded_code_and_usr2_then_term_serves_new_code_without_
     workers but keeps the code the master imported; USR2 starts a new master that imports the
     new code beside the old one, and TERM to the old master (graceful) leaves only the new
     code, while a client requesting all along sees no failure."""
-    with ProbeServer(tmp_path) as probe:
+    logging_options = ["--log-config-json", ROOT / "deploy" / "gunicorn-logging.json"]  # as the units run it
+    with ProbeServer(tmp_path, options=logging_options, LOG_FORMAT="json", LOG_LEVEL="INFO") as probe:
         old_master = probe.server.pid
         assert probe.probe()["version"] == "v1"
         probe.version_file.write_text("v2")  # "the deploy": new code on disk
@@ -623,6 +624,13 @@ def test_hup_reforks_the_loaded_code_and_usr2_then_term_serves_new_code_without_
         probe.server.signal(signal.SIGHUP)
         probe.server.wait_until(lambda: len(probe.workers()) == 2 and not before & set(probe.workers()), 60)
         assert {answer["version"] for answer in probe.probe_every_worker().values()} == {"v1"}
+        # Django's logging survives the HUP (gunicorn re-applies its own, which sets the root
+        # logger): the re-forked workers still log each request with its id.
+        for number in range(4):
+            fetch(probe.port, "/no-such-page/", headers={"X-Request-ID": f"after-hup-{number}"})
+        logged = [json.loads(line) for line in probe.server.log_text().splitlines() if line.startswith("{")]
+        request_lines = {r["request_id"] for r in logged if r.get("logger") == "dei_portal.request"}
+        assert {f"after-hup-{number}" for number in range(4)} <= request_lines
 
         failures, answers, stop = [], [], threading.Event()
 

@@ -41,11 +41,12 @@ adds count-based recycling back if ever needed; with preloading each recycle is 
 
 **Reloading code** (docs/operations.md): with a preloaded application, `kill -HUP <master>`
 re-reads this file and re-forks the workers *from the code already loaded* — it does not pick
-up new code. A deploy loads new code with a new master: `kill -USR2 <master>` starts one beside
-the old (same sockets; it imports the new code, and if that fails the old master keeps
-serving), then `kill -TERM <old master>` once the new one answers (graceful: the old workers
-finish their requests). Or restart the service (`systemctl restart dei-portal`), one server at
-a time behind the load balancer. `GUNICORN_PRELOAD=off` gives back "HUP loads new code", at the
+up new code (`on_reload` puts Django's logging back over gunicorn's re-applied one). A deploy
+loads new code with a new master: `kill -USR2 <master>` starts one beside the old (same
+sockets; it imports the new code, and if that fails the old master keeps serving), then
+`kill -TERM <old master>` once the new one answers (graceful: the old workers finish their
+requests). Or restart the service (`systemctl restart dei-portal`), one server at a time
+behind the load balancer. `GUNICORN_PRELOAD=off` gives back "HUP loads new code", at the
 price of a cold Django import in every new worker.
 """
 
@@ -122,6 +123,16 @@ def when_ready(server):
     if server.cfg.preload_app and wsgi is not None:
         wsgi.warm_up()
     close_connections()
+
+
+def on_reload(server):
+    """In the master, on HUP, after gunicorn re-applied its own logging configuration: that one
+    (`--log-config-json deploy/gunicorn-logging.json`) sets the root logger, replacing Django's
+    handler (request ids, LOG_LEVEL). A preloaded Django does not configure logging again in the
+    new workers, so Django's configuration goes back on before they are forked."""
+    conf, log = sys.modules.get("django.conf"), sys.modules.get("django.utils.log")
+    if server.cfg.preload_app and conf is not None and log is not None and conf.settings.configured:
+        log.configure_logging(conf.settings.LOGGING_CONFIG, conf.settings.LOGGING)
 
 
 def pre_fork(server, worker):
