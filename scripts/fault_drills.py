@@ -113,7 +113,7 @@ class Site:
             GUNICORN_THREADS="1",
             GUNICORN_ACCESS_LOG="off",
             GUNICORN_LOG_LEVEL="info",
-            GUNICORN_MAX_REQUESTS="0",  # no recycling during the drills: worker ids stay meaningful
+            GUNICORN_MAX_REQUESTS="0",  # the shipped default, pinned: worker ids must stay meaningful
             GUNICORN_GRACEFUL_TIMEOUT="20",
             GUNICORN_CONTROL_SOCKET=workdir / "gunicorn.ctl",
         )
@@ -482,8 +482,8 @@ def drill_reload(site, targets, threads):
         f"old workers {sorted(old)} → new {sorted(replaced or [])}, "
         + (f"all replaced {t_back - t_fault:.2f} s after HUP" if replaced else "NOT replaced"),
         f"slowest request during the reload: {max((r.end - r.start for r in during), default=0) * 1000:.0f} ms "
-        "(HUP stops the old workers as soon as the new ones are forked: requests wait in the listen "
-        "queue while the new workers import Django)",
+        "(HUP stops the old workers as soon as the new ones are forked from the preloaded master: "
+        "requests wait in the listen queue meanwhile)",
     ]
     print_table(
         "Drill (d): graceful reload (SIGHUP to the gunicorn master) under load",
