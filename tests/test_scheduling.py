@@ -386,12 +386,12 @@ def test_dashboard_approve_opens_a_confirmation_instead_of_approving(moderator_c
 
 def test_wagtails_own_schedule_messages_name_the_zone_too(moderator_client, tree):
     """Wagtail's lock banner on a scheduled page formats with DATETIME_FORMAT: the project's
-    format module (dei_portal/formats) gives it the day-month order, 24-hour clock and the zone."""
+    format module (dei_portal/formats) gives it the order, clock and zone name the admin uses."""
     office = schedule_office(moderator_client, tree)
     data = office_form(tree["md"], slug=office.slug, go_live_at="2027-03-01 09:15")
     assert moderator_client.post(edit_url(office), {**data, "action-publish": "publish"}).status_code == 302
     text = BeautifulSoup(moderator_client.get(edit_url(office)).content, "html.parser").get_text(" ", strip=True)
-    assert "is locked and has been scheduled to go live at 1 March 2027, 09:15 CST" in text
-    # Summer time is named as such.
+    assert "is locked and has been scheduled to go live at 1 March 2027, 09:15 Central Time" in text
+    # The zone's generic name, summer and winter: as the status panel writes it.
     summer = datetime.datetime(2027, 7, 1, 22, 40, tzinfo=UTC)
-    assert render_timestamp(summer) == "1 July 2027, 17:40 CDT"
+    assert render_timestamp(summer) == "1 July 2027, 17:40 Central Time"

@@ -20,9 +20,7 @@ filter (dei_portal/editing/scheduling_tags.py). The pieces that live in template
 """
 
 import zoneinfo
-from functools import lru_cache
 
-from babel.dates import get_timezone_name
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, OuterRef, Subquery
@@ -40,6 +38,8 @@ from wagtail.admin.utils import get_latest_str, get_valid_next_url_from_request
 from wagtail.admin.views.generic.workflow import WorkflowAction
 from wagtail.models import Page, Revision, Task, TaskState, WorkflowState
 
+from dei_portal.formats import spoken_zone_name
+
 SCHEDULE_FIELDS = ("go_live_at", "expire_at")
 
 # The picker's list of times (Wagtail's default is whole hours only). Typing any minute works too.
@@ -53,16 +53,8 @@ def site_time_zone():
 def site_time_zone_name():
     """The site's zone as people say it, then as the computer does: "Central Time (America/Chicago)".
     Shown under every date-time field."""
-    spoken = _spoken_zone_name(settings.TIME_ZONE)
+    spoken = spoken_zone_name(settings.TIME_ZONE)
     return spoken if spoken == settings.TIME_ZONE else f"{spoken} ({settings.TIME_ZONE})"
-
-
-@lru_cache
-def _spoken_zone_name(zone_key):
-    # The spoken name comes from the Unicode CLDR (babel); a zone CLDR has no such name
-    # for (UTC) is named by its key alone.
-    spoken = get_timezone_name(zoneinfo.ZoneInfo(zone_key), width="long", locale="en_US")
-    return zone_key if "Unknown" in spoken else spoken
 
 
 def format_site_datetime(value):
@@ -72,7 +64,7 @@ def format_site_datetime(value):
     if not value:
         return ""
     local = timezone.localtime(value, site_time_zone())
-    return f"{date_format(local, 'j F Y, H:i')} {_spoken_zone_name(settings.TIME_ZONE)}"
+    return f"{date_format(local, 'j F Y, H:i')} {spoken_zone_name(settings.TIME_ZONE)}"
 
 
 # --- Autosave never keeps an unsaved schedule -------------------------------------------

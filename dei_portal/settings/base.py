@@ -133,7 +133,7 @@ TIME_ZONE = "America/Chicago"
 USE_I18N = True
 USE_TZ = True
 # Django's DATETIME_FORMAT, as Wagtail's own admin messages use it, with the zone named
-# ("1 March 2027, 09:45 CST"): dei_portal/formats/en/formats.py.
+# ("1 March 2027, 09:45 Central Time"): dei_portal/formats/en/formats.py.
 FORMAT_MODULE_PATH = ["dei_portal.formats"]
 
 STATICFILES_FINDERS = [
