@@ -16,6 +16,7 @@ Screenshots of each step are kept in the test's own temporary folder (pytest's b
 import datetime
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 TIMEOUT = 15_000  # ms
@@ -143,8 +144,19 @@ def test_moderator_schedules_a_page_to_the_minute_in_the_named_zone(site_url, mo
     # Publishing now schedules it.
     footer = tab.locator("footer")
     footer.get_by_role("button", name="More actions").click()
-    with tab.expect_navigation():
-        footer.get_by_role("button", name="Schedule to publish").click()
+    footer.get_by_role("button", name="Schedule to publish").click()
+    listing = f"{site_url}/admin/pages/{page.get_parent().pk}/"
+    try:
+        tab.wait_for_url(listing, timeout=10_000)
+    except PlaywrightTimeoutError:
+        # Wagtail's autosave can race "Save schedule": an autosave sent as the dialog saved lands
+        # just after it, and the editor then asks "You saved a new version in another window"
+        # (Wagtail 8's conflict dialog, seen in the issue 11 walk-through). Its own "Schedule to
+        # publish" goes on, as a person would; anything else is still a failure.
+        conflict = tab.get_by_role("dialog").filter(has_text="You saved a new version in another window")
+        expect(conflict).to_be_visible()
+        conflict.get_by_role("button", name="Schedule to publish").click()
+        tab.wait_for_url(listing)
 
     scheduled = Revision.page_revisions.get(object_id=str(page.pk), approved_go_live_at__isnull=False)
     # 09:45 in Chicago on March 1 (CST, UTC-6) is 15:45 UTC.
