@@ -5,6 +5,7 @@ from django.core.cache import cache
 from wagtail.models import Site
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
+from dei_portal.core import memo
 from dei_portal.models import HomePage
 from tests.factories.announcements import (
     AnnouncementCategoryFactory,
@@ -91,6 +92,8 @@ GROUPS = {
     # operations endpoints and logs, this suite's own structure (mostly subprocesses and servers).
     "ops": [
         "test_backup.py",
+        "test_bench_chart.py",
+        "test_bench_publishing.py",
         "test_dependencies.py",
         "test_env.py",
         "test_harness.py",
@@ -269,8 +272,10 @@ def cached(settings, tmp_path):
     settings.FRAGMENT_CACHE = True
     settings.PAGE_CACHE_STAMP_FILE = str(tmp_path / "generation")
     cache.clear()
+    memo.clear()  # a new test's database: nothing an earlier test's requests kept in the process
     yield
     cache.clear()
+    memo.clear()
 
 
 def office_form(audience, **overrides):

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dei_portal.core import memo
 from dei_portal.demo.scale import add_scaled_content
 
 SMALL = 10
@@ -69,9 +70,11 @@ def counted_site(db, home, settings, tmp_path):
     settings.FRAGMENT_CACHE = True
     settings.PAGE_CACHE_STAMP_FILE = str(tmp_path / "generation")
     cache.clear()
+    memo.clear()
     call_command("load_demo_content", stdout=io.StringIO())
     yield
     cache.clear()
+    memo.clear()
 
 
 def test_queries_per_page_are_few_and_the_same_at_any_content_size(client, counted_site):

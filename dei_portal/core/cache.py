@@ -35,7 +35,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
 
-from dei_portal.core import frontend_cache
+from dei_portal.core import frontend_cache, memo
 from dei_portal.core.public_site import scheduled_models
 
 # The logger keeps the name it had before the module moved into dei_portal/core/ (log filters).
@@ -72,12 +72,19 @@ def generation():
                 return 0
         value = cache.get(GENERATION_KEY)
         if value is None:
-            cache.add(GENERATION_KEY, 1, timeout=None)
+            cache.add(GENERATION_KEY, _first_generation(), timeout=None)
             value = cache.get(GENERATION_KEY)  # still None while Redis is down: no caching
         return value
     except Exception:  # Redis down or unreachable: no caching, not an error page.
         logger.warning("Cache unavailable; serving without it", exc_info=True)
         return None
+
+
+def _first_generation():
+    """Where a new counter starts (a new or flushed Redis): the clock in microseconds, never a
+    number an earlier counter already used, so values a worker kept in its process for an
+    old generation (dei_portal.core.memo) are never taken for the new one's."""
+    return time.time_ns() // 1000
 
 
 def _bump():
@@ -97,7 +104,7 @@ def _bump():
             if cache.incr(GENERATION_KEY) is None:
                 logger.error("Could not invalidate the page cache: the cache is unavailable")
         except ValueError:  # no counter yet (a flushed or new cache)
-            cache.add(GENERATION_KEY, 1, timeout=None)
+            cache.add(GENERATION_KEY, _first_generation(), timeout=None)
             cache.incr(GENERATION_KEY)
     except Exception:
         # Redis down: nothing can be served from it either (generation() says so), and
@@ -158,6 +165,11 @@ def fragment(name, site_id, build):
     """
     if not settings.FRAGMENT_CACHE:
         return build()
+    # In this process for the request's generation (no round trip), else from the cache.
+    return memo.get(("fragment", name, site_id), lambda: _shared_fragment(name, site_id, build))
+
+
+def _shared_fragment(name, site_id, build):
     key = _key("fragment", name, site_id)
     current, stored = _lookup(key)
     if current is None:
@@ -190,6 +202,7 @@ class AnonymousPageCacheMiddleware:
         query = "&".join(sorted(request.META.get("QUERY_STRING", "").split("&")))
         key = _key("page", request.get_host(), request.path, query)
         current, stored = _lookup(key)
+        request.content_generation = current  # read once per request (dei_portal.core.memo)
         if current is None:  # no cache to be had: serve as if caching were off
             return self.get_response(request)
         if stored is not None and stored[0] == current:

@@ -66,6 +66,9 @@ MIDDLEWARE = [
     # anonymous visitors, before sessions and everything else (a hit runs no SQL).
     "django.middleware.http.ConditionalGetMiddleware",
     "dei_portal.core.cache.AnonymousPageCacheMiddleware",
+    # A page cache miss: the site, its root paths, each route and the chrome from this content
+    # generation's memo in the process (dei_portal/core/memo.py), not from the database.
+    "dei_portal.core.routing.MemoizedRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
