@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -407,3 +408,41 @@ def test_command_builds_the_demo_then_the_scaled_content(home):
     assert OfficePage.objects.count() == 5 + 10
     with pytest.raises(CommandError):
         call_command("load_demo_content", "--scale", "-1", stdout=io.StringIO())
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_the_command_shows_each_stage_counting_up_in_place(demo, monkeypatch):
+    monkeypatch.setattr("dei_portal.demo.scale.BATCH_SIZE", 4)  # several batches, so several steps
+    out = FakeTerminal()
+    call_command("load_demo_content", "--scale", "10", stdout=out)
+    text = out.getvalue()
+    assert "\r" in text
+    stages = {"images": 24, **{kind.label: kind.count(10) for kind in KINDS}}
+    for label, total in stages.items():
+        steps = [int(part.split()[-1].split("/")[0]) for part in text.split("\r") if part.startswith(f"  {label} ")]
+        assert steps[0] == 0 and steps[-1] == total, (label, steps)
+        assert steps == sorted(steps), (label, steps)
+        assert len(steps) == 1 + (total + 3) // 4 or label == "images", (label, steps)  # 0, then every batch
+        assert label != "images" or steps == list(range(25))  # one step per picture drawn
+        assert all(part.endswith(f"/{total}") for part in text.split("\r") if part.startswith(f"  {label} "))
+        assert re.search(rf"\r  {label}: {total} in \d+\.\d s *\n", text), label  # the stage's last line
+    assert text.rstrip().splitlines()[-1].startswith("Scaled content (--scale 10): added 24 images")
+
+
+def test_without_a_terminal_each_stage_is_one_line_without_carriage_returns(demo, capsys):
+    out = io.StringIO()
+    call_command("load_demo_content", "--scale", "10", stdout=out)
+    text = out.getvalue()
+    assert "\r" not in text and "/24" not in text
+    stages = {"images": 24, **{kind.label: kind.count(10) for kind in KINDS}}
+    for label, total in stages.items():
+        lines = [line for line in text.splitlines() if line.startswith(f"  {label}")]
+        assert len(lines) == 1 and re.fullmatch(rf"  {label}: {total} in \d+\.\d s", lines[0]), (label, text)
+    # Without an output (as the tests above call it) it writes nothing anywhere.
+    capsys.readouterr()
+    assert add_scaled_content(20)["office pages"] == 10
+    assert capsys.readouterr() == ("", "")

@@ -25,6 +25,11 @@ with ``page_ptr_id``), one revision per page (live and latest), the "create" and
 move the page cache on). The parents' ``numchild`` is kept right, so ``manage.py
 fixtree`` finds nothing to fix, and editors edit and publish the pages as usual.
 At --scale 1000 (11,300 pages) this takes about a minute instead of many.
+
+Progress: given the command's output, each stage (the images, then each kind of page) ends
+with one line, its count and seconds. On a terminal the stage's count also moves in place
+while it runs (``office pages 500/1000``, after each batch written); anywhere else (CI, the
+bench, a captured output) there are only those final lines, no carriage returns.
 """
 
 import datetime
@@ -39,6 +44,7 @@ from itertools import product
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
+from django.core.management.base import OutputWrapper
 from django.db import connection, connections, router, transaction
 from django.db.models import CharField, F, OuterRef, Subquery
 from django.db.models.functions import Cast
@@ -68,6 +74,46 @@ NAMESPACE = uuid.UUID("0f6b1a52-6d1e-4c1b-9a57-2026c0de5ca1")
 
 class ScaleError(RuntimeError):
     """The site lacks what the generated content hangs on (index pages, audiences, categories)."""
+
+
+class Progress:
+    """The build's stages on `stdout` (None: silent). ``start(label, total)``, ``advance(n)``,
+    ``finish()`` per stage; a terminal sees ``  label done/total`` rewritten in place (a
+    carriage return, no escape codes), then the stage's final line, as everything else sees it:
+    ``  label: done in seconds s``."""
+
+    def __init__(self, stdout=None):
+        if stdout is not None and not isinstance(stdout, OutputWrapper):
+            stdout = OutputWrapper(stdout)  # a plain file: same write(..., ending=...) and isatty()
+        self.stdout = stdout
+        self.live = stdout is not None and stdout.isatty()
+        self.width = 0  # of the in-place line, so the final line covers all of it
+
+    def start(self, label, total):
+        self.label, self.total, self.done = label, total, 0
+        self.started = time.perf_counter()
+        self._show()
+
+    def advance(self, number=1):
+        self.done += number
+        self._show()
+
+    def finish(self):
+        if self.stdout is None:
+            return
+        line = f"  {self.label}: {self.done} in {time.perf_counter() - self.started:.1f} s"
+        if self.live:
+            line = "\r" + line.ljust(self.width)
+            self.width = 0
+        self.stdout.write(line)
+        self.stdout.flush()
+
+    def _show(self):
+        if self.live:
+            line = f"  {self.label} {self.done}/{self.total}"
+            self.width = max(self.width, len(line))
+            self.stdout.write("\r" + line, ending="")
+            self.stdout.flush()
 
 
 @dataclass(frozen=True)
@@ -562,13 +608,17 @@ def _draw_image(slot):
     return buffer.getvalue(), description
 
 
-def ensure_images():
+def ensure_images(progress=None):
     """The listing-image pool, created where missing; returns (images by slot, number created)."""
     Image = get_image_model()
     titles = [image_title(slot) for slot in range(IMAGE_POOL_SIZE)]
     existing = {}
     for image in Image.objects.filter(title__in=titles).order_by("pk"):
         existing.setdefault(image.title, image)
+    progress = progress or Progress()
+    missing = sum(title not in existing for title in titles)
+    if missing:
+        progress.start("images", missing)
     created = 0
     pool = []
     for slot, title in enumerate(titles):
@@ -582,7 +632,10 @@ def ensure_images():
             )
             image.save()
             created += 1
+            progress.advance()
         pool.append(image)
+    if missing:
+        progress.finish()
     return pool, created
 
 
@@ -647,8 +700,9 @@ def _instances(kind, specs, parent, lookups, images):
     return pages
 
 
-def _write_pages(model, parent, pages):
-    """Insert the page rows, revisions, log entries, references and search entries; fix numchild."""
+def _write_pages(model, parent, pages, progress=None):
+    """Insert the page rows, revisions, log entries, references and search entries; fix numchild.
+    `progress` (a Progress whose stage has begun) advances after each batch."""
     using = router.db_for_write(Page)
     connection = connections[using]
     page_type = ContentType.objects.get_for_model(Page)
@@ -768,6 +822,8 @@ def _write_pages(model, parent, pages):
         for page, revision in zip(batch, revisions, strict=True):
             page_published.send(sender=model, instance=page, revision=revision)
             published.send(sender=model, instance=page, revision=revision)
+        if progress is not None:
+            progress.advance(len(batch))
 
     Page.objects.using(using).filter(pk=parent.pk).update(numchild=F("numchild") + len(pages))
 
@@ -782,6 +838,7 @@ def add_scaled_content(scale, stdout=None):
     if scale < 0:
         raise ValueError("scale must be 0 or more")
     started = time.perf_counter()
+    progress = Progress(stdout)
     added = {}
     with transaction.atomic():
         site = Site.objects.select_related("root_page").get(is_default_site=True)
@@ -795,7 +852,7 @@ def add_scaled_content(scale, stdout=None):
         if scale and not categories:
             raise ScaleError("No announcement categories: run load_demo_content first.")
         parents = {kind.key: _index_page(home, kind.index_model) for kind in KINDS} if scale else {}
-        images, added["images"] = ensure_images() if scale else ([], 0)
+        images, added["images"] = ensure_images(progress) if scale else ([], 0)
         lookups = {"audiences": audiences, "categories": categories}
         for kind in KINDS:
             added[kind.label] = 0
@@ -808,6 +865,7 @@ def add_scaled_content(scale, stdout=None):
             missing = [number for number in range(1, count + 1) if kind.slug(number) not in existing]
             if not missing:
                 continue
+            progress.start(kind.label, len(missing))
             if kind.key == "organization":
                 lookups["offices"] = dict(
                     OfficePage.objects.child_of(parents["office"])
@@ -816,7 +874,8 @@ def add_scaled_content(scale, stdout=None):
                 )
             specs = [plan_page(kind.key, number, list(audiences), list(categories)) for number in missing]
             pages = _instances(kind, specs, parent, lookups, images)
-            _write_pages(kind.model, parent, pages)
+            _write_pages(kind.model, parent, pages, progress)
+            progress.finish()
             added[kind.label] = len(pages)
     elapsed = time.perf_counter() - started
     if stdout is not None:
