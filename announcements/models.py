@@ -18,6 +18,7 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
+from dei_portal.core import memo
 from dei_portal.core.blocks import PARAGRAPH_FEATURES, BodyStreamBlock
 from dei_portal.core.listing import paginate, with_card_images
 from dei_portal.core.models import BasePage, base_promote_panels
@@ -65,13 +66,13 @@ class AnnouncementIndexPage(BasePage):
             .order_by("-date", "-first_published_at", "-pk")
         )
         announcements = with_card_images(announcements)
-        categories = list(AnnouncementCategory.objects.all())
+        categories = memo.get("categories", lambda: list(AnnouncementCategory.objects.all()))
         current = None
         slug = request.GET.get("category")
         if slug:
             current = next((c for c in categories if c.slug == slug), None)
             announcements = announcements.filter(category=current) if current else announcements.none()
-        page_obj = paginate(request, announcements, self.per_page)
+        page_obj = paginate(request, announcements, self.per_page, memo_key=(self.pk, current.pk if current else slug))
         context.update(
             announcements=page_obj,
             categories=categories,

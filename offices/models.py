@@ -97,7 +97,7 @@ class _AudienceListingPage(BasePage):
             .defer_streamfields()
             .order_by("audience__sort_order", "audience__name", "path")
         )
-        items = paginate(request, children, self.per_page)
+        items = paginate(request, children, self.per_page, memo_key=(self.pk,))
         context["items_page"] = items
         context["groups"] = group_by_audience(items.object_list)
         return context

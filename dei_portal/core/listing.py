@@ -9,6 +9,8 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Prefetch
 from wagtail.images import get_image_model
 
+from dei_portal.core import memo
+
 # The renditions a card's {% picture %} asks for (templates/includes/card.html).
 CARD_IMAGE_SPECS = [f"format-{fmt}|fill-{size}" for fmt in ("avif", "webp", "jpeg") for size in ("400x225", "800x450")]
 
@@ -19,9 +21,26 @@ def with_card_images(queryset, field="listing_image"):
     return queryset.prefetch_related(Prefetch(field, queryset=images))
 
 
-def paginate(request, queryset, per_page):
+def paginate(request, queryset, per_page, memo_key=None):
     """The requested page of ``queryset``: page 1 for a page "number" that is not a
-    number, the last page for one past the end (never an error)."""
+    number, the last page for one past the end (never an error).
+
+    With ``memo_key`` (what, besides the page number, decides the rows: the listing page and
+    its filter), the page is evaluated once per content generation in this process
+    (``dei_portal.core.memo``) and shared by the requests that ask for it.
+    """
+    if memo_key is None:
+        return _page(request, queryset, per_page)
+    number = request.GET.get("page", "1")
+    return memo.get(("listing", *memo_key, number), lambda: _evaluated(_page(request, queryset, per_page)))
+
+
+def _evaluated(page):
+    page.object_list = list(page.object_list)  # the rows (and their prefetches) now, not per request
+    return page
+
+
+def _page(request, queryset, per_page):
     paginator = Paginator(queryset, per_page)
     try:
         return paginator.page(request.GET.get("page", 1))

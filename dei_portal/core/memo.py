@@ -12,7 +12,9 @@ The rule that keeps the page cache fresh keeps this fresh too (``dei_portal.core
 values belong to the content generation they were made in, and a request of a later generation
 never sees them, so a publish, a move or a setting changes what the next request gets, in every
 worker. The values also end at a deadline (the next scheduled expiry, as cached pages do), and
-a generation holds at most ``MEMO_MAX_ENTRIES`` of them (beyond that, values are built each time).
+a generation holds at most ``MEMO_MAX_ENTRIES`` of each kind (a key's first part: "route",
+"search"…; beyond that, values of that kind are built each time), so visitors asking for many
+different searches never push the routes out.
 
 ``dei_portal.core.routing.MemoizedRoutingMiddleware`` calls ``activate`` once per public GET
 (with the generation the page cache has usually read already, in its own round trip); code
@@ -28,6 +30,7 @@ MEMO_MAX_ENTRIES = 1000
 _state = threading.local()  # the values of the generation the current request belongs to
 _lock = threading.Lock()
 _current = {"generation": None, "deadline": 0.0, "values": {}}
+_KINDS = "\x00kinds"  # in each generation's dict: {kind: how many values of it are kept}
 
 
 def get(key, build):
@@ -41,7 +44,10 @@ def get(key, build):
     except KeyError:
         pass
     value = build()
-    if len(values) < MEMO_MAX_ENTRIES:
+    kinds = values.setdefault(_KINDS, {})
+    kind = key[0] if isinstance(key, tuple) else key
+    if kinds.get(kind, 0) < MEMO_MAX_ENTRIES:
+        kinds[kind] = kinds.get(kind, 0) + 1
         values[key] = value
     return value
 

@@ -78,8 +78,10 @@ class BasePage(Page):
     def social_image(self):
         return self.share_image or self.listing_image
 
-    # Related rows the page's own template needs, fetched with the page when it is served.
+    # Related rows the page's own template needs, fetched with the page when it is served
+    # (dei_portal/core/routing.py): joined, and (many per page) prefetched.
     serve_select_related = ("listing_image", "share_image")
+    serve_prefetch_related = ()
 
     def get_breadcrumbs(self):
         """Live ancestors below the tree root, home first (known from routing, else one query)."""

@@ -111,5 +111,6 @@ class RouteInOneQueryMixin:
         if not below[-1].live:
             raise Http404
         related = getattr(model, "serve_select_related", ())
-        target = model._default_manager.select_related(*related).get(pk=below[-1].pk)
+        prefetch = getattr(model, "serve_prefetch_related", ())
+        target = model._default_manager.select_related(*related).prefetch_related(*prefetch).get(pk=below[-1].pk)
         return target, (below[-2] if len(below) > 1 else self), chain

@@ -10,6 +10,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.search import index
 
+from dei_portal.core import memo
 from dei_portal.core.blocks import BodyStreamBlock, HomeValuesStreamBlock, LinkBlock, SocialLinkBlock
 from dei_portal.core.models import BasePage
 from dei_portal.core.routing import RouteInOneQueryMixin
@@ -81,10 +82,20 @@ class HomePage(RouteInOneQueryMixin, BasePage):
     def get_context(self, request, *args, **kwargs):
         """The sections listed from the content: each index page type says what it shows here."""
         context = super().get_context(request, *args, **kwargs)
-        context["office_groups"], context["more_offices"] = OfficeIndexPage.home_section(self)
-        context["organization_groups"], context["more_organizations"] = OrganizationIndexPage.home_section(self)
-        context["statements"] = StatementIndexPage.home_section(self)
+        context.update(memo.get(("home_sections", self.pk), self.home_sections))
         return context
+
+    def home_sections(self):
+        """The sections' rows, evaluated (kept for the content generation by the memo)."""
+        office_groups, more_offices = OfficeIndexPage.home_section(self)
+        organization_groups, more_organizations = OrganizationIndexPage.home_section(self)
+        return {
+            "office_groups": office_groups,
+            "more_offices": more_offices,
+            "organization_groups": organization_groups,
+            "more_organizations": more_organizations,
+            "statements": list(StatementIndexPage.home_section(self)),
+        }
 
 
 class StandardPage(BasePage):

@@ -36,6 +36,7 @@ from wagtail.search.query import Fuzzy
 
 from announcements.models import AnnouncementPage
 from dei_portal.core import cache as content_cache
+from dei_portal.core import memo
 from dei_portal.core.visibility import discoverable
 from dei_portal.site.models import HomePage, StandardPage
 from dei_portal.statements.models import StatementPage
@@ -234,18 +235,12 @@ def search(request):
     query, words, truncated = clean_query(request.GET.get("query", ""))
     context = {"search_query": query, "truncated": truncated, "max_query_length": MAX_QUERY_LENGTH}
     if query:
-        results, matched, correction = search_pages(words) if words else (Page.objects.none(), "none", None)
-        paginator = Paginator(results, PER_PAGE)
         number = request.GET.get("page", 1)
-        try:
-            page_obj = paginator.page(number)
-        except PageNotAnInteger:
-            page_obj = paginator.page(1)
-        except EmptyPage:
-            # Past the end (or below 1): the nearest real page, as the announcement listing does.
-            page_obj = paginator.page(paginator.num_pages if _is_positive(number) else 1)
-        # The summaries and dates of this page of results, in one query whatever mix of types.
-        details = result_details([result.pk for result in page_obj])
+        # The same words and page give the same results for the content generation: kept in
+        # the process (dei_portal.core.memo), each such search runs its queries once.
+        page_obj, matched, correction, count, details = memo.get(
+            ("search", tuple(words), str(number)), lambda: _results_page(words, number)
+        )
         labels = searchable_types()
         items = []
         for page in page_obj:
@@ -263,10 +258,28 @@ def search(request):
             results=page_obj,
             items=items,
             matched=matched,
-            result_count=paginator.count,
+            result_count=count,
             corrected_query=" ".join(correction) if correction else "",
         )
     return render(request, "search/search_results.html", context)
+
+
+def _results_page(words, number):
+    """(the page of results, how they matched, the correction, the count, each result's
+    summary, excerpt and date), evaluated."""
+    results, matched, correction = search_pages(words) if words else (Page.objects.none(), "none", None)
+    paginator = Paginator(results, PER_PAGE)
+    try:
+        page_obj = paginator.page(number)
+    except PageNotAnInteger:
+        page_obj = paginator.page(1)
+    except EmptyPage:
+        # Past the end (or below 1): the nearest real page, as the announcement listing does.
+        page_obj = paginator.page(paginator.num_pages if _is_positive(number) else 1)
+    page_obj.object_list = list(page_obj.object_list)
+    # The summaries and dates of this page of results, in one query whatever mix of types.
+    details = result_details([result.pk for result in page_obj])
+    return page_obj, matched, correction, paginator.count, details
 
 
 def _is_positive(number):

@@ -35,7 +35,7 @@ class StatementIndexPage(BasePage):
         statements = with_card_images(
             discoverable(StatementPage.objects.child_of(self)).defer_streamfields().order_by("path")
         )
-        context["statements"] = paginate(request, statements, self.per_page)
+        context["statements"] = paginate(request, statements, self.per_page, memo_key=(self.pk,))
         return context
 
     @classmethod
@@ -47,6 +47,8 @@ class StatementIndexPage(BasePage):
 
 class StatementPage(BasePage):
     """An official statement: who issued it, when, a pull-quote, the full text and posters."""
+
+    serve_prefetch_related = ("posters__document",)
 
     issued_by = models.CharField(
         max_length=200,
